@@ -1,0 +1,189 @@
+"""Settings: the only reader of the environment and `.env`.
+
+Every field maps to one `ROUTER_*` variable named in `ENV_DEFAULT`. Settings are
+built once (by the CLI or a test) and passed in; nothing reads them at import.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+Provider = Literal["ollama", "llama.cpp", "openai"]
+
+
+class BackendConfig(BaseModel):
+    """One upstream server. `ROUTER_BACKENDS` is a JSON list of these."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    provider: Provider
+    url: str = Field(min_length=1)
+    api_key: str | None = None
+    model_prefix: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"url must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+
+class ModelOverride(BaseModel):
+    """What a backend cannot tell about one model (`ROUTER_MODEL_OVERRIDES`)."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    capabilities: list[Literal["chat", "vision", "tools", "embedding"]] | None = None
+    parameter_count_b: float | None = Field(default=None, gt=0)
+    context_length: int | None = Field(default=None, gt=0)
+    family: str | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROUTER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # Backends: the single-provider settings are the one-backend case of ROUTER_BACKENDS.
+    provider: Provider = "ollama"
+    ollama_url: str = "http://localhost:11434"
+    llama_cpp_url: str = "http://localhost:8080"
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str | None = None
+    model_prefix: str = ""
+    backends: Annotated[list[BackendConfig] | None, NoDecode] = None
+    model_overrides: Annotated[dict[str, ModelOverride], NoDecode] = Field(default_factory=dict)
+
+    # Server
+    host: str = "0.0.0.0"  # noqa: S104 - the documented default, as in the original
+    port: int = Field(default=11436, ge=1, le=65535)
+    external_model_name: str = Field(default="smarterrouter/main", min_length=1)
+
+    # Storage
+    database_url: str = "sqlite:///data/router.db"
+
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # Responses
+    signature_enabled: bool = True
+    signature_format: str = "\nModel: {model}"
+
+    # Routing
+    quality_preference: float = Field(default=0.5, ge=0.0, le=1.0)
+    embed_model: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ROUTER_EMBED_MODEL", "ROUTER_DEFAULT_EMBEDDING_MODEL"),
+    )
+
+    # Timeouts and discovery
+    generation_timeout: float = Field(default=120.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    model_load_timeout: float = Field(default=600.0, gt=0)
+    polling_interval: float = Field(default=60.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", "provider", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("signature_format")
+    @classmethod
+    def _format_has_model(cls, value: str) -> str:
+        try:
+            value.format(model="m")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only the {{model}} placeholder is allowed ({exc})") from exc
+        # .env files cannot hold a real newline in an unquoted value: accept "\n".
+        return value.replace("\\n", "\n")
+
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _parse_backends(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            return json.loads(value)
+        return value
+
+    @field_validator("model_overrides", mode="before")
+    @classmethod
+    def _parse_overrides(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("ollama_url", "llama_cpp_url", "openai_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _unique_backend_names(self) -> Settings:
+        names = [b.name for b in self.backend_configs()]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"ROUTER_BACKENDS: duplicate backend names {dupes}")
+        return self
+
+    def backend_configs(self) -> list[BackendConfig]:
+        """The backends to front: ROUTER_BACKENDS, or the single ROUTER_PROVIDER one."""
+        if self.backends:
+            return list(self.backends)
+        url = {
+            "ollama": self.ollama_url,
+            "llama.cpp": self.llama_cpp_url,
+            "openai": self.openai_base_url,
+        }[self.provider]
+        api_key = self.openai_api_key if self.provider == "openai" else None
+        name = self.provider.replace(".", "")
+        return [
+            BackendConfig(
+                name=name, provider=self.provider, url=url, api_key=api_key,
+                model_prefix=self.model_prefix,
+            )
+        ]
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names it."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment and `.env`, naming any bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"a ROUTER_ setting holds invalid JSON: {exc}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        head = loc[0] if loc else ""
+        name = head if head.startswith("ROUTER_") else f"ROUTER_{head.upper()}"
+        where = name + ("" if len(loc) < 2 else " (" + ".".join(loc[1:]) + ")")
+        lines.append(f"{where}: {err['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
