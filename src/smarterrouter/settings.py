@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -24,7 +32,7 @@ class BackendConfig(BaseModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     provider: Provider
     url: str = Field(min_length=1)
-    api_key: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
     model_prefix: str = ""
 
     @field_validator("url")
@@ -60,7 +68,7 @@ class Settings(BaseSettings):
     ollama_url: str = "http://localhost:11434"
     llama_cpp_url: str = "http://localhost:8080"
     openai_base_url: str = "https://api.openai.com/v1"
-    openai_api_key: str | None = None
+    openai_api_key: SecretStr | None = None
     model_prefix: str = ""
     backends: Annotated[list[BackendConfig] | None, NoDecode] = None
     model_overrides: Annotated[dict[str, ModelOverride], NoDecode] = Field(default_factory=dict)
@@ -69,6 +77,9 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - the documented default, as in the original
     port: int = Field(default=11436, ge=1, le=65535)
     external_model_name: str = Field(default="smarterrouter/main", min_length=1)
+
+    # Security
+    admin_api_key: SecretStr | None = None
 
     # Storage
     database_url: str = "sqlite:///data/router.db"
@@ -93,6 +104,11 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+
+    @field_validator("admin_api_key", "openai_api_key", "embed_model", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -154,7 +170,8 @@ class Settings(BaseSettings):
             "llama.cpp": self.llama_cpp_url,
             "openai": self.openai_base_url,
         }[self.provider]
-        api_key = self.openai_api_key if self.provider == "openai" else None
+        key = self.openai_api_key
+        api_key = key.get_secret_value() if key and self.provider == "openai" else None
         name = self.provider.replace(".", "")
         return [
             BackendConfig(
@@ -182,7 +199,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
-        head = loc[0] if loc else ""
+        if not loc:  # a check across fields: its message names them
+            lines.append(str(err["msg"]).removeprefix("Value error, "))
+            continue
+        head = loc[0]
         name = head if head.startswith("ROUTER_") else f"ROUTER_{head.upper()}"
         where = name + ("" if len(loc) < 2 else " (" + ".".join(loc[1:]) + ")")
         lines.append(f"{where}: {err['msg']}")

@@ -1,0 +1,141 @@
+"""decide(signals, snapshot) -> Decision: which model, and which next if it fails.
+
+Pure: the same signals and snapshot always give the same decision, so
+`/admin/explain` shows exactly what a request would get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from smarterrouter.backends.base import ModelInfo
+from smarterrouter.errors import NoCapableModel
+from smarterrouter.routing.scoring import ModelFacts, ScoreBreakdown, score
+from smarterrouter.routing.signals import Signals
+from smarterrouter.routing.sizes import parse_parameter_size, size_from_name
+
+
+@dataclass(frozen=True)
+class RoutedModel:
+    """A model in the router's namespace: its public name and where it lives."""
+
+    public_name: str
+    backend: str
+    info: ModelInfo
+
+    @property
+    def native_name(self) -> str:
+        return self.info.name
+
+    @property
+    def can_chat(self) -> bool:
+        return "chat" in self.info.capabilities
+
+    @property
+    def can_embed(self) -> bool:
+        return "embedding" in self.info.capabilities
+
+    @property
+    def size_b(self) -> float | None:
+        if self.info.parameter_count_b is not None:
+            return self.info.parameter_count_b
+        return size_from_name(self.info.name) or parse_parameter_size(self.info.family)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything routing may look at, frozen at one moment."""
+
+    models: tuple[RoutedModel, ...]
+
+    def find(self, public_name: str) -> RoutedModel | None:
+        for m in self.models:
+            if m.public_name == public_name:
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    model: str
+    backend: str
+    fallbacks: tuple[str, ...]
+    scores: Mapping[str, ScoreBreakdown]
+    reason: str
+    signals: Signals
+    excluded: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return (self.model, *self.fallbacks)
+
+
+def _exclusion(model: RoutedModel, signals: Signals, tool_models: bool) -> str | None:
+    caps = model.info.capabilities
+    if not model.can_chat:
+        return "cannot chat (embedding model)"
+    if signals.needs_vision and "vision" not in caps:
+        return "no vision"
+    if signals.needs_tools and tool_models and "tools" not in caps:
+        return "no tool calling"
+    ctx = model.info.context_length
+    if ctx is not None and signals.estimated_tokens > ctx:
+        return f"context {ctx} < ~{signals.estimated_tokens} tokens needed"
+    return None
+
+
+def decide(signals: Signals, snapshot: Snapshot, preference: float) -> Decision:
+    """Rank the models that can serve the request; raise NoCapableModel if none."""
+    # Only insist on tool calling when some model can do it; otherwise the best
+    # effort is a model that answers in text.
+    tool_models = any("tools" in m.info.capabilities for m in snapshot.models)
+    excluded: dict[str, str] = {}
+    scores: dict[str, ScoreBreakdown] = {}
+    by_name: dict[str, RoutedModel] = {}
+    for model in snapshot.models:
+        why = _exclusion(model, signals, tool_models)
+        if why:
+            excluded[model.public_name] = why
+            continue
+        facts = ModelFacts(
+            name=model.public_name,
+            size_b=model.size_b,
+            family=model.info.family,
+            loaded=bool(model.info.loaded),
+            tools="tools" in model.info.capabilities,
+        )
+        scores[model.public_name] = score(facts, signals, preference)
+        by_name[model.public_name] = model
+    if not scores:
+        detail = "; ".join(f"{n}: {w}" for n, w in sorted(excluded.items())) or "no models"
+        raise NoCapableModel(f"No model can serve this request ({detail})")
+    ranked = sorted(scores, key=lambda n: (-scores[n].total, n))
+    best = by_name[ranked[0]]
+    return Decision(
+        model=best.public_name,
+        backend=best.backend,
+        fallbacks=tuple(ranked[1:]),
+        scores=scores,
+        reason=_reason(signals, best, scores[best.public_name]),
+        signals=signals,
+        excluded=excluded,
+    )
+
+
+def _reason(signals: Signals, best: RoutedModel, breakdown: ScoreBreakdown) -> str:
+    size = f"{best.size_b:g}B" if best.size_b is not None else "unknown size"
+    needs = [
+        n
+        for n, on in (
+            ("vision", signals.needs_vision),
+            ("tools", signals.needs_tools),
+            ("json", signals.needs_json),
+        )
+        if on
+    ]
+    extra = f", needs {'+'.join(needs)}" if needs else ""
+    return (
+        f"{signals.category}/{signals.difficulty}{extra}: {best.public_name} ({size}) "
+        f"scored {breakdown.total:.3f} with quality weight {breakdown.quality_weight:.2f}"
+    )
