@@ -11,6 +11,7 @@
     │   ├── BackendUnavailable 503    could not connect
     │   └── BackendTimeout     504    no answer in time
     ├── AllBackendsFailed     502     every candidate failed; the last cause kept
+    ├── StorageError          503     the database cannot be reached or written (storage/)
     └── ServiceUnavailable    503     the router is starting or shutting down
 
 httpx exceptions never leave `backends/`: they are mapped there, once.
@@ -25,6 +26,8 @@ class RouterError(Exception):
     status_code = 500
     error_type = "server_error"
     code: str | None = "internal_error"
+    # The models tried before giving up, when the error ends a dispatch.
+    attempts: tuple[Any, ...] = ()
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -80,6 +83,9 @@ class RateLimited(RouterError):
     code = "rate_limit_exceeded"
 
 
+_CLIENT_FAULTS = frozenset({400, 413, 422})
+
+
 class BackendError(RouterError):
     """An upstream answered with an error, or broke the protocol.
 
@@ -103,6 +109,12 @@ class BackendError(RouterError):
         self.backend = backend
         self.upstream_status = upstream_status
         self.retryable = retryable
+        if upstream_status in _CLIENT_FAULTS:
+            # The upstream judged the request itself wrong (too long for the
+            # context, a bad parameter): that is the client's 400, not a 502.
+            self.status_code = 400
+            self.error_type = "invalid_request_error"
+            self.code = "invalid_request"
 
 
 class BackendUnavailable(BackendError):

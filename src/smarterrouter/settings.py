@@ -7,7 +7,7 @@ built once (by the CLI or a test) and passed in; nothing reads them at import.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -19,7 +19,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 Provider = Literal["ollama", "llama.cpp", "openai"]
 
@@ -74,7 +73,7 @@ class Settings(BaseSettings):
     model_overrides: Annotated[dict[str, ModelOverride], NoDecode] = Field(default_factory=dict)
 
     # Server
-    host: str = "0.0.0.0"  # noqa: S104 - the documented default, as in the original
+    host: str = "0.0.0.0"
     port: int = Field(default=11436, ge=1, le=65535)
     external_model_name: str = Field(default="smarterrouter/main", min_length=1)
 
@@ -104,6 +103,7 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+    model_keep_alive: str = Field(default="-1", pattern=r"^-?\d+(\.\d+)?[smh]?$|^(\d+[hms])+$")
 
     @field_validator("admin_api_key", "openai_api_key", "embed_model", mode="before")
     @classmethod
@@ -175,7 +175,10 @@ class Settings(BaseSettings):
         name = self.provider.replace(".", "")
         return [
             BackendConfig(
-                name=name, provider=self.provider, url=url, api_key=api_key,
+                name=name,
+                provider=self.provider,
+                url=url,
+                api_key=api_key,
                 model_prefix=self.model_prefix,
             )
         ]

@@ -69,7 +69,8 @@ def test_backends_json_fronts_several(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     configs = load_settings(_env_file=None).backend_configs()
     assert [(c.name, c.provider, c.model_prefix) for c in configs] == [
-        ("gpu1", "ollama", ""), ("cloud", "openai", "cloud/"),
+        ("gpu1", "ollama", ""),
+        ("cloud", "openai", "cloud/"),
     ]
     assert "sk-test" not in repr(configs)
 
@@ -81,8 +82,11 @@ def test_backends_json_fronts_several(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ROUTER_PROVIDER", "vllm", "ROUTER_PROVIDER"),
         ("ROUTER_QUALITY_PREFERENCE", "2", "ROUTER_QUALITY_PREFERENCE"),
         ("ROUTER_BACKENDS", "[{not json", "ROUTER_BACKENDS"),
-        ("ROUTER_BACKENDS", '[{"name": "x", "provider": "ollama", "url": "ftp://x"}]',
-         "ROUTER_BACKENDS"),
+        (
+            "ROUTER_BACKENDS",
+            '[{"name": "x", "provider": "ollama", "url": "ftp://x"}]',
+            "ROUTER_BACKENDS",
+        ),
         ("ROUTER_OLLAMA_URL", "localhost:11434", "ROUTER_OLLAMA_URL"),
         ("ROUTER_SIGNATURE_FORMAT", "{name}", "ROUTER_SIGNATURE_FORMAT"),
     ],

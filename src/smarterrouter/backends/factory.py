@@ -10,6 +10,14 @@ from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from smarterrouter.settings import BackendConfig, Settings
 
 
+def keep_alive(value: str) -> int | str:
+    """Ollama takes a number of seconds (-1: for ever) or a duration like "10m"."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
 def create_backend(config: BackendConfig, settings: Settings) -> Backend:
     """A backend for `config`, owning a new pooled client (closed by its `aclose`)."""
     client = make_client(
@@ -24,6 +32,7 @@ def create_backend(config: BackendConfig, settings: Settings) -> Backend:
             client,
             prefix=config.model_prefix,
             load_timeout=settings.model_load_timeout,
+            keep_alive=keep_alive(settings.model_keep_alive),
         )
     if config.provider == "llama.cpp":
         return LlamaCppBackend(

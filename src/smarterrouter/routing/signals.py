@@ -101,12 +101,11 @@ def _category(last: str, context: str) -> Category:
     scores: dict[Category, float] = {"coding": 0.0, "reasoning": 0.0, "creativity": 0.0}
     for text, weight in ((last, 1.0), (context, 0.4)):
         scores["coding"] += weight * (
-            len(_CODING.findall(text)) + 3 * len(_CODE_FENCE.findall(text)) / 2
+            len(_CODING.findall(text))
+            + 3 * len(_CODE_FENCE.findall(text)) / 2
             + len(_CODE_SYNTAX.findall(text))
         )
-        scores["reasoning"] += weight * (
-            len(_REASONING.findall(text)) + len(_MATH.findall(text))
-        )
+        scores["reasoning"] += weight * (len(_REASONING.findall(text)) + len(_MATH.findall(text)))
         scores["creativity"] += weight * 1.2 * len(_CREATIVE.findall(text))
     best = max(scores, key=lambda c: scores[c])
     return best if scores[best] >= 1.0 else "general"

@@ -12,10 +12,22 @@ _SIZE = re.compile(
 )
 # Names that carry no number but a well-known size.
 _NAMED_SIZES = {
-    "phi3:mini": 3.8, "phi3:medium": 14.0, "phi3.5": 3.8, "phi4-mini": 3.8, "phi4": 14.0,
-    "gemma:2b": 2.5, "tinyllama": 1.1, "mistral": 7.2, "mixtral": 46.7,
-    "llama2": 6.7, "llama3": 8.0, "codellama": 7.0, "nomic-embed-text": 0.137,
-    "all-minilm": 0.023, "mxbai-embed-large": 0.335, "smollm2": 1.7,
+    "phi3:mini": 3.8,
+    "phi3:medium": 14.0,
+    "phi3.5": 3.8,
+    "phi4-mini": 3.8,
+    "phi4": 14.0,
+    "gemma:2b": 2.5,
+    "tinyllama": 1.1,
+    "mistral": 7.2,
+    "mixtral": 46.7,
+    "llama2": 6.7,
+    "llama3": 8.0,
+    "codellama": 7.0,
+    "nomic-embed-text": 0.137,
+    "all-minilm": 0.023,
+    "mxbai-embed-large": 0.335,
+    "smollm2": 1.7,
 }
 
 

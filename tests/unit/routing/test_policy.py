@@ -15,8 +15,12 @@ def model(
     loaded: bool = False,
 ) -> RoutedModel:
     info = ModelInfo(
-        name=name, backend="b", parameter_count_b=size, capabilities=caps,
-        context_length=ctx, loaded=loaded,
+        name=name,
+        backend="b",
+        parameter_count_b=size,
+        capabilities=caps,
+        context_length=ctx,
+        loaded=loaded,
     )
     return RoutedModel(public_name=name, backend="b", info=info)
 

@@ -47,8 +47,11 @@ def test_needs_from_the_request_shape() -> None:
     ]
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
     body = chat(
-        ("user", image), tools=tools, tool_choice="required",
-        response_format={"type": "json_object"}, max_tokens=100,
+        ("user", image),
+        tools=tools,
+        tool_choice="required",
+        response_format={"type": "json_object"},
+        max_tokens=100,
     )
     s = classify(body)
     assert (s.needs_vision, s.needs_tools, s.offers_tools, s.needs_json) == (True, True, True, True)

@@ -56,7 +56,9 @@ def test_size_from_real_model_names(name: str, size: float) -> None:
     assert size_from_name(name) == pytest.approx(size)
 
 
-@pytest.mark.parametrize("name", ["gpt-4o", "claude-3-5-sonnet", "o1-mini", "text-embedding-3-small"])
+@pytest.mark.parametrize(
+    "name", ["gpt-4o", "claude-3-5-sonnet", "o1-mini", "text-embedding-3-small"]
+)
 def test_names_without_size_say_so(name: str) -> None:
     assert size_from_name(name) is None
 

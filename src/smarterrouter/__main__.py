@@ -1,0 +1,5 @@
+import sys
+
+from smarterrouter.cli import main
+
+sys.exit(main())

@@ -1,0 +1,35 @@
+"""The OpenAI-compatible endpoints. Bodies are read raw and checked by the
+gateway, so that what the client sent is forwarded exactly as sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from smarterrouter.api.deps import GatewayDep
+
+router = APIRouter()
+
+_CHAT_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}},
+    }
+}
+
+
+@router.get("/v1/models")
+async def list_models(gateway: GatewayDep) -> dict[str, Any]:
+    return await gateway.list_models()
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request, gateway: GatewayDep) -> Response:
+    return await gateway.chat(await request.body())
+
+
+@router.post("/v1/embeddings")
+async def embeddings(request: Request, gateway: GatewayDep) -> Response:
+    return await gateway.embeddings(await request.body())

@@ -1,0 +1,150 @@
+"""create_app(settings) -> FastAPI. The lifespan builds every part and closes it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from smarterrouter import __version__
+from smarterrouter.api import admin, health, openai
+from smarterrouter.backends.factory import create_backend
+from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.errors import RouterError
+from smarterrouter.gateway import Gateway
+from smarterrouter.health import Readiness
+from smarterrouter.observability.middleware import RequestContextMiddleware
+from smarterrouter.routing.dispatch import Dispatcher
+from smarterrouter.security.admin import require_admin
+from smarterrouter.settings import Settings
+from smarterrouter.storage import DecisionRecorder, Storage
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="SmarterRouter",
+        version=__version__,
+        lifespan=_lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(openai.router)
+    app.include_router(health.router)
+    app.include_router(admin.router, dependencies=[require_admin])
+    _add_error_handlers(app)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    storage = await Storage.open(settings.database_url)
+    recorder = DecisionRecorder(storage)
+    recorder.start()
+    registry = BackendRegistry(
+        [create_backend(c, settings) for c in settings.backend_configs()],
+        settings.model_overrides,
+    )
+    await _discover(registry, storage)
+    app.state.registry = registry
+    app.state.storage = storage
+    app.state.gateway = Gateway(settings, registry, Dispatcher(registry), recorder.record)
+    app.state.readiness = Readiness(registry.backends, storage.check)
+    poller = asyncio.create_task(_poll(registry, storage, settings.polling_interval))
+    log.info(
+        "SmarterRouter %s serving %s on %s:%s with %d models from %d backends",
+        __version__,
+        settings.external_model_name,
+        settings.host,
+        settings.port,
+        len(registry.snapshot.models),
+        len(registry.backends),
+    )
+    try:
+        yield
+    finally:
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await recorder.aclose()
+        await registry.aclose()
+        await storage.aclose()
+
+
+async def _discover(registry: BackendRegistry, storage: Storage) -> None:
+    snapshot = await registry.refresh()
+    # Only backends that answered can say a model is gone.
+    await storage.upsert_models(
+        {m.public_name: m.info for m in snapshot.models},
+        datetime.now(UTC),
+        backends={n for n, s in registry.status.items() if s.ok},
+    )
+
+
+async def _poll(registry: BackendRegistry, storage: Storage, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await _discover(registry, storage)
+        except Exception:  # the poller must outlive any one failure
+            log.exception("model discovery failed; will try again in %ss", interval)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RouterError)
+    async def router_error(_: Request, exc: RouterError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.warning("%s: %s", type(exc).__name__, exc.message)
+        return JSONResponse(exc.to_openai(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        body = {
+            "error": {
+                "message": f"Invalid request: {where}: {first.get('msg', '')}",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_request",
+            }
+        }
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        kind = "not_found" if exc.status_code == 404 else "http_error"
+        body = {
+            "error": {
+                "message": str(exc.detail),
+                "type": "invalid_request_error",
+                "param": None,
+                "code": kind,
+            }
+        }
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error")
+        body = {
+            "error": {
+                "message": "Internal error in the router; see its log",
+                "type": "server_error",
+                "param": None,
+                "code": "internal_error",
+            }
+        }
+        return JSONResponse(body, status_code=500)

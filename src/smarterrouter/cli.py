@@ -1,0 +1,57 @@
+"""`smarterrouter serve | models | doctor`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from smarterrouter import __version__
+from smarterrouter.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="smarterrouter",
+        description="An OpenAI-compatible router in front of your local models.",
+    )
+    parser.add_argument("--version", action="version", version=f"smarterrouter {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the OpenAI API (settings from ROUTER_* and .env)")
+    serve.add_argument("--host", help="override ROUTER_HOST")
+    serve.add_argument("--port", type=int, help="override ROUTER_PORT")
+    sub.add_parser("models", help="list every model the backends serve")
+    sub.add_parser("doctor", help="check backends, database and GPU, and say what to fix")
+    args = parser.parse_args(argv)
+
+    overrides = {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"smarterrouter: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings)
+    from smarterrouter import commands
+
+    if args.command == "models":
+        return asyncio.run(commands.print_models(settings))
+    return asyncio.run(commands.doctor(settings))
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from smarterrouter.app import create_app
+    from smarterrouter.observability.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+    return 0

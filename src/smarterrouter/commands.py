@@ -1,0 +1,129 @@
+"""What `smarterrouter models` and `smarterrouter doctor` do, outside the server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+from smarterrouter.backends.factory import create_backend
+from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.errors import BackendError
+from smarterrouter.gateway import describe_model
+from smarterrouter.settings import Settings
+from smarterrouter.storage import Storage, StorageError
+
+
+def _registry(settings: Settings) -> BackendRegistry:
+    return BackendRegistry(
+        [create_backend(c, settings) for c in settings.backend_configs()],
+        settings.model_overrides,
+    )
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
+
+
+def _gb(size: int | None) -> str:
+    return f"{size / 1e9:.2f} GB" if size else "-"
+
+
+async def print_models(settings: Settings) -> int:
+    registry = _registry(settings)
+    try:
+        snapshot = await registry.refresh()
+    finally:
+        await registry.aclose()
+    for status in registry.status.values():
+        if not status.ok:
+            print(f"! backend {status.name}: {status.error}")
+    if not snapshot.models:
+        print("No models found. Run `smarterrouter doctor` to see why.")
+        return 1
+    rows = [["MODEL", "BACKEND", "PARAMS", "FAMILY", "QUANT", "CONTEXT", "FILE", "CAPABILITIES"]]
+    for m in sorted(snapshot.models, key=lambda m: m.public_name):
+        d = describe_model(m)
+        rows.append(
+            [
+                m.public_name,
+                m.backend,
+                f"{d['parameters_b']:g}B" if d["parameters_b"] is not None else "?",
+                d["family"] or "-",
+                d["quantization"] or "-",
+                str(d["context_length"] or "-"),
+                _gb(d["size_bytes"]),
+                ",".join(d["capabilities"]),
+            ]
+        )
+    print(_table(rows))
+    return 0
+
+
+async def doctor(settings: Settings) -> int:
+    problems = 0
+    print("Settings: OK")
+    registry = _registry(settings)
+    try:
+        for name, backend in registry.backends.items():
+            problems += await _check_backend(name, backend)
+    finally:
+        await registry.aclose()
+    problems += await _check_database(settings.database_url)
+    _check_gpu()
+    print("\nAll checks passed." if not problems else f"\n{problems} problem(s) found.")
+    return 0 if not problems else 1
+
+
+async def _check_backend(name: str, backend: object) -> int:
+    from smarterrouter.backends.base import Backend
+
+    assert isinstance(backend, Backend)
+    try:
+        await asyncio.wait_for(backend.health(), 10)
+        models = await backend.list_models()
+    except (BackendError, TimeoutError) as exc:
+        message = exc.message if isinstance(exc, BackendError) else "no answer within 10s"
+        print(f"Backend {name}: FAILED: {message}")
+        print("  fix: start the server, or correct its URL (ROUTER_*_URL or ROUTER_BACKENDS)")
+        return 1
+    print(f"Backend {name}: OK, {len(models)} models")
+    if not models:
+        print("  fix: the backend serves no models; pull or configure one")
+        return 1
+    return 0
+
+
+async def _check_database(url: str) -> int:
+    try:
+        storage = await Storage.open(url)
+        try:
+            await storage.check()
+        finally:
+            await storage.aclose()
+    except StorageError as exc:
+        print(f"Database: FAILED: {exc}")
+        print("  fix: point ROUTER_DATABASE_URL at a writable file or a reachable server")
+        return 1
+    print("Database: OK (writable, migrations applied)")
+    return 0
+
+
+def _check_gpu() -> None:
+    for tool, args in (("nvidia-smi", ["-L"]), ("rocm-smi", ["--showproductname"])):
+        path = shutil.which(tool)
+        if not path:
+            continue
+        try:
+            out = subprocess.run([path, *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            print(f"GPU: {tool} found but failed: {exc}")
+            return
+        first = (out.stdout.strip().splitlines() or ["no output"])[0]
+        print(f"GPU: {tool}: {first}")
+        return
+    print("GPU: none found (CPU-only: models run from system memory; that is fine)")

@@ -1,0 +1,316 @@
+"""Wires the parts together for each request; holds no policy of its own.
+
+validate -> resolve the target (route, or the named model) -> dispatch with
+fallbacks -> shape the answer (model name, signature, headers) -> record the
+decision off the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.responses import Response, StreamingResponse
+
+from smarterrouter.backends.base import JSON
+from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.errors import (
+    BackendError,
+    InvalidRequest,
+    ModelNotFound,
+    NoCapableModel,
+    RouterError,
+)
+from smarterrouter.observability.context import request_id_var
+from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
+from smarterrouter.routing.dispatch import Attempt, Dispatcher, StreamStart
+from smarterrouter.routing.policy import Decision, RoutedModel, decide
+from smarterrouter.routing.signals import classify
+from smarterrouter.settings import Settings
+from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
+from smarterrouter.storage import DecisionRecord, hash_conversation
+
+log = logging.getLogger(__name__)
+
+MODEL_HEADER = "X-SmarterRouter-Model"
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes: a routing decision, or one model the client named."""
+
+    candidates: tuple[RoutedModel, ...]
+    decision: Decision | None
+
+
+def parse_json_body(raw: bytes) -> dict[str, Any]:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object")
+    return data
+
+
+def validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    return "Invalid request: " + "; ".join(parts)
+
+
+def describe_model(m: RoutedModel) -> JSON:
+    info = m.info
+    return {
+        "name": m.public_name,
+        "backend": m.backend,
+        "native_name": info.name,
+        "family": info.family,
+        "parameters_b": m.size_b,
+        "parameters_from": "metadata" if info.parameter_count_b is not None else "name",
+        "quantization": info.quantization,
+        "context_length": info.context_length,
+        "capabilities": sorted(info.capabilities),
+        "size_bytes": info.size_bytes,
+        "loaded": info.loaded,
+    }
+
+
+def sse(data: Mapping[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(data) + b"\n\n"
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: BackendRegistry,
+        dispatcher: Dispatcher,
+        record: Callable[[DecisionRecord], None],
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._dispatcher = dispatcher
+        self._record = record
+        self.router_model = settings.external_model_name
+
+    # --- models ----------------------------------------------------------
+
+    async def list_models(self) -> JSON:
+        snapshot = self._registry.snapshot
+        created = int(time.time())
+        data: list[JSON] = [
+            {
+                "id": self.router_model,
+                "object": "model",
+                "created": created,
+                "owned_by": "smarterrouter",
+            }
+        ]
+        for m in sorted(snapshot.models, key=lambda m: m.public_name):
+            data.append(
+                {"id": m.public_name, "object": "model", "created": created, "owned_by": m.backend}
+            )
+        return {"object": "list", "data": data}
+
+    async def resolve(self, body: Mapping[str, Any]) -> Target:
+        requested = body.get("model")
+        if not requested or requested == self.router_model:
+            snapshot = self._registry.snapshot
+            if not snapshot.models:
+                snapshot = await self._registry.refresh_if_stale()
+            decision = decide(classify(body), snapshot, self._settings.quality_preference)
+            models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
+            return Target(models, decision)
+        model = self._registry.snapshot.find(requested)
+        if model is None:
+            model = (await self._registry.refresh_if_stale()).find(requested)
+        if model is None:
+            raise ModelNotFound(requested)
+        return Target((model,), None)
+
+    def describe_models(self) -> list[JSON]:
+        return [
+            describe_model(m)
+            for m in sorted(self._registry.snapshot.models, key=lambda m: m.public_name)
+        ]
+
+    async def explain_raw(self, raw: bytes) -> Decision:
+        return await self.explain(self._checked_chat_body(raw))
+
+    async def explain(self, body: Mapping[str, Any]) -> Decision:
+        target = await self.resolve(body)
+        if target.decision is None:
+            raise InvalidRequest("explain needs the router model (or no model), not a named one")
+        return target.decision
+
+    # --- chat ------------------------------------------------------------
+
+    @staticmethod
+    def _checked_chat_body(raw: bytes) -> dict[str, Any]:
+        body = parse_json_body(raw)
+        try:
+            ChatCompletionRequest.model_validate(body)
+        except ValidationError as exc:
+            raise InvalidRequest(validation_message(exc)) from None
+        return body
+
+    async def chat(self, raw: bytes) -> Response:
+        body = self._checked_chat_body(raw)
+        started = time.perf_counter()
+        target = await self.resolve(body)
+        if body.get("stream"):
+            start = await self._open_stream(target, body, started)
+            return StreamingResponse(
+                self._relay(start, body, target, started),
+                media_type="text/event-stream",
+                headers={MODEL_HEADER: start.model.public_name, "Cache-Control": "no-cache"},
+            )
+        try:
+            model, answer, attempts = await self._dispatcher.chat(target.candidates, body)
+        except RouterError as exc:
+            self._note(body, target, None, exc.status_code, started, list(exc.attempts))
+            raise
+        answer["model"] = model.public_name
+        if self._settings.signature_enabled and wants_signature(body):
+            sign_completion(answer, self._settings.signature_format, model.public_name)
+        self._note(body, target, model, 200, started, attempts)
+        return Response(
+            orjson.dumps(answer), media_type=JSON_TYPE, headers={MODEL_HEADER: model.public_name}
+        )
+
+    async def _open_stream(
+        self, target: Target, body: Mapping[str, Any], started: float
+    ) -> StreamStart:
+        try:
+            return await self._dispatcher.open_stream(target.candidates, body)
+        except RouterError as exc:
+            self._note(body, target, None, exc.status_code, started, list(exc.attempts))
+            raise
+
+    async def _relay(
+        self, start: StreamStart, body: Mapping[str, Any], target: Target, started: float
+    ) -> AsyncIterator[bytes]:
+        name = start.model.public_name
+        signer = (
+            StreamSigner(self._settings.signature_format, name)
+            if self._settings.signature_enabled and wants_signature(body)
+            else None
+        )
+        status = 200
+        try:
+            async for chunk in _chain(start.first, start.rest):
+                chunk["model"] = name
+                if signer is not None:
+                    signer.observe(chunk)
+                    if signer.is_final(chunk) and (suffix := signer.suffix()):
+                        yield sse(_content_chunk(chunk, suffix))
+                yield sse(chunk)
+        except BackendError as exc:
+            status = exc.status_code
+            log.warning("stream from %s broke: %s", name, exc.message)
+            yield sse(exc.to_openai())
+        finally:
+            aclose = getattr(start.rest, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        yield b"data: [DONE]\n\n"
+        self._note(body, target, start.model, status, started, start.attempts)
+
+    # --- embeddings ------------------------------------------------------
+
+    async def embeddings(self, raw: bytes) -> Response:
+        body = parse_json_body(raw)
+        try:
+            EmbeddingRequest.model_validate(body)
+        except ValidationError as exc:
+            raise InvalidRequest(validation_message(exc)) from None
+        model = await self._embedding_model(body.get("model"))
+        answer = await self._dispatcher.embed(model, body)
+        answer["model"] = model.public_name
+        return Response(
+            orjson.dumps(answer), media_type=JSON_TYPE, headers={MODEL_HEADER: model.public_name}
+        )
+
+    async def _embedding_model(self, requested: str | None) -> RoutedModel:
+        if requested and requested != self.router_model:
+            model = self._registry.snapshot.find(requested) or (
+                await self._registry.refresh_if_stale()
+            ).find(requested)
+            if model is None:
+                raise ModelNotFound(requested)
+            if not model.can_embed:
+                raise InvalidRequest(
+                    f"The model '{requested}' cannot create embeddings", param="model"
+                )
+            return model
+        snapshot = self._registry.snapshot
+        default = self._settings.embed_model
+        if default:
+            model = snapshot.find(default)
+            if model is None:
+                raise NoCapableModel(
+                    f"ROUTER_EMBED_MODEL is '{default}', which no backend serves now"
+                )
+            return model
+        embedders = sorted((m for m in snapshot.models if m.can_embed), key=lambda m: m.public_name)
+        if not embedders:
+            raise NoCapableModel(
+                "No embedding model is available: serve one on a backend and name it in the "
+                "request or in ROUTER_EMBED_MODEL"
+            )
+        return embedders[0]
+
+    # --- recording -------------------------------------------------------
+
+    def _note(
+        self,
+        body: Mapping[str, Any],
+        target: Target,
+        model: RoutedModel | None,
+        status: int,
+        started: float,
+        attempts: list[Attempt],
+    ) -> None:
+        decision = target.decision
+        self._record(
+            DecisionRecord(
+                request_id=request_id_var.get() or "-",
+                prompt_hash=hash_conversation(body.get("messages") or []),
+                requested_model=str(body.get("model") or self.router_model),
+                chosen_model=model.public_name if model else None,
+                backend=model.backend if model else None,
+                category=decision.signals.category if decision else None,
+                difficulty=decision.signals.difficulty if decision else None,
+                scores={n: s.total for n, s in decision.scores.items()} if decision else {},
+                fallbacks=[{"model": a.model, "error": a.error} for a in attempts],
+                reason=decision.reason if decision else "model named by the client",
+                status="ok" if status < 400 else "error",
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+
+
+async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+def _content_chunk(like: Mapping[str, Any], text: str) -> JSON:
+    """A content-only chunk shaped like `like` (same id, created, model)."""
+    return {
+        "id": like.get("id"),
+        "object": "chat.completion.chunk",
+        "created": like.get("created"),
+        "model": like.get("model"),
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+    }

@@ -1,0 +1,69 @@
+"""Request ids and the one log line per request, as plain ASGI middleware.
+
+Plain ASGI (not BaseHTTPMiddleware) so that streams pass through untouched and
+the per-request cost stays a few microseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smarterrouter.observability.context import request_id_var
+
+log = logging.getLogger("smarterrouter.access")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        model = "-"
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, model
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                for key, value in headers:
+                    if key == b"x-smarterrouter-model":
+                        model = value.decode("latin-1")
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "%s %s %s %.1fms model=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                model,
+                extra={"route": scope["path"], "status": status, "model": model},
+            )
+            request_id_var.reset(token)
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"x-request-id":
+            text = value.decode("latin-1")
+            # Echo a client's id only if it is safe to put in logs and headers.
+            return text if _VALID_ID.match(text) else None
+    return None

@@ -1,0 +1,104 @@
+"""The one place that calls backends: try each candidate in turn until one answers.
+
+A stream falls back only before its first chunk: once a byte has reached the
+client, another model cannot take over the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from smarterrouter.backends.base import JSON, ChatRequest, EmbedRequest
+from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.errors import AllBackendsFailed, BackendError, RouterError
+from smarterrouter.routing.policy import RoutedModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    model: str
+    error: str
+    status: int | None
+
+
+@dataclass
+class StreamStart:
+    """A stream that has produced its first chunk, and the rest of it."""
+
+    model: RoutedModel
+    first: JSON
+    rest: AsyncIterator[JSON]
+    attempts: list[Attempt]
+
+
+class Dispatcher:
+    def __init__(self, registry: BackendRegistry) -> None:
+        self._registry = registry
+
+    async def chat(
+        self, candidates: Sequence[RoutedModel], body: Mapping[str, Any]
+    ) -> tuple[RoutedModel, JSON, list[Attempt]]:
+        attempts: list[Attempt] = []
+        last: BackendError | None = None
+        for model in candidates:
+            backend = self._registry.backend(model.backend)
+            try:
+                answer = await backend.chat(ChatRequest(model.native_name, body))
+            except BackendError as exc:
+                last = self._failed(attempts, model, exc)
+                continue
+            return model, answer, attempts
+        raise self._exhausted(attempts, last)
+
+    async def open_stream(
+        self, candidates: Sequence[RoutedModel], body: Mapping[str, Any]
+    ) -> StreamStart:
+        attempts: list[Attempt] = []
+        last: BackendError | None = None
+        for model in candidates:
+            backend = self._registry.backend(model.backend)
+            stream = backend.stream_chat(ChatRequest(model.native_name, body))
+            try:
+                first = await anext(stream)
+            except StopAsyncIteration:
+                exc = BackendError("the stream ended before any chunk", backend=model.backend)
+                last = self._failed(attempts, model, exc)
+                continue
+            except BackendError as exc:
+                await _close(stream)
+                last = self._failed(attempts, model, exc)
+                continue
+            return StreamStart(model, first, stream, attempts)
+        raise self._exhausted(attempts, last)
+
+    async def embed(self, model: RoutedModel, body: Mapping[str, Any]) -> JSON:
+        backend = self._registry.backend(model.backend)
+        return await backend.embed(EmbedRequest(model.native_name, body))
+
+    @staticmethod
+    def _failed(attempts: list[Attempt], model: RoutedModel, exc: BackendError) -> BackendError:
+        log.warning("model %s failed on %s: %s", model.public_name, model.backend, exc.message)
+        attempts.append(Attempt(model.public_name, exc.message, exc.upstream_status))
+        return exc
+
+    @staticmethod
+    def _exhausted(attempts: list[Attempt], last: BackendError | None) -> RouterError:
+        err: RouterError
+        if last is not None and len(attempts) == 1:
+            err = last  # one candidate: its own error says the most
+        else:
+            tried = "; ".join(f"{a.model}: {a.error}" for a in attempts) or "no candidates"
+            err = AllBackendsFailed(f"Every candidate model failed ({tried})")
+        err.attempts = tuple(attempts)
+        return err
+
+
+async def _close(stream: AsyncIterator[JSON]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -1,0 +1,49 @@
+"""Who may call /admin: the holder of ROUTER_ADMIN_API_KEY, or with no key set,
+only clients on this machine (never the whole network)."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from fastapi import Depends, Request
+
+from smarterrouter.errors import AuthError, RouterError
+
+
+class AdminForbidden(RouterError):
+    status_code = 403
+    error_type = "permission_error"
+    code = "admin_forbidden"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _check_admin(request: Request) -> None:
+    key = request.app.state.settings.admin_api_key
+    if key is None:
+        if not is_loopback(request.client.host if request.client else None):
+            raise AdminForbidden(
+                "Admin endpoints answer only local clients while ROUTER_ADMIN_API_KEY is unset"
+            )
+        return
+    token = bearer_token(request)
+    # compare_digest: the time taken must not tell how much of the key matched.
+    if token is None or not hmac.compare_digest(token.encode(), key.get_secret_value().encode()):
+        raise AuthError("Admin endpoints need 'Authorization: Bearer <ROUTER_ADMIN_API_KEY>'")
+
+
+require_admin = Depends(_check_admin)
