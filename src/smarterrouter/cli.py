@@ -41,12 +41,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings) -> int:
+    from smarterrouter.observability.logs import configure_logging, settings_secrets
+
+    configure_logging(settings.log_level, settings.log_format, settings_secrets(settings))
+    problem = asyncio.run(_database_problem(settings.database_url))
+    if problem:
+        # Said here, in one line, rather than as a traceback from the server's startup.
+        print(f"smarterrouter: cannot start: {problem}", file=sys.stderr)
+        return 1
+
     import uvicorn
 
     from smarterrouter.app import create_app
-    from smarterrouter.observability.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -55,3 +62,15 @@ def _serve(settings: Settings) -> int:
         timeout_graceful_shutdown=30,
     )
     return 0
+
+
+async def _database_problem(url: str) -> str | None:
+    """Why the database cannot be opened and migrated, or None when it can."""
+    from smarterrouter.storage import Storage, StorageError
+
+    try:
+        storage = await Storage.open(url)
+    except StorageError as exc:
+        return exc.message
+    await storage.aclose()
+    return None

@@ -29,6 +29,12 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     )
 
 
+def _params(billions: float | None) -> str:
+    if billions is None:
+        return "?"
+    return f"{billions:.3g}B" if billions >= 1 else f"{billions * 1000:.3g}M"
+
+
 def _gb(size: int | None) -> str:
     return f"{size / 1e9:.2f} GB" if size else "-"
 
@@ -52,7 +58,7 @@ async def print_models(settings: Settings) -> int:
             [
                 m.public_name,
                 m.backend,
-                f"{d['parameters_b']:g}B" if d["parameters_b"] is not None else "?",
+                _params(d["parameters_b"]),
                 d["family"] or "-",
                 d["quantization"] or "-",
                 str(d["context_length"] or "-"),

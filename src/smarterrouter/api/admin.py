@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from smarterrouter.api.deps import GatewayDep
+from smarterrouter.security.limits import RawBody
 
 router = APIRouter(prefix="/admin")
 
 
 @router.post("/explain")
-async def explain(request: Request, gateway: GatewayDep) -> dict[str, Any]:
+async def explain(body: RawBody, gateway: GatewayDep) -> dict[str, Any]:
     """The routing decision a chat request would get, with every model's scores."""
-    decision = await gateway.explain_raw(await request.body())
+    decision = await gateway.explain_raw(body)
     return {
         "model": decision.model,
         "backend": decision.backend,

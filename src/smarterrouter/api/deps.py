@@ -1,4 +1,8 @@
-"""Dependencies that hand each handler the part it needs from app.state."""
+"""Dependencies that hand each handler the part it needs from app.state.
+
+They are `async def` on purpose: FastAPI runs a plain `def` dependency in a
+worker thread, a thread hop on every request for a dictionary lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
 
 
-def get_readiness(request: Request) -> Readiness:
+async def get_readiness(request: Request) -> Readiness:
     readiness: Readiness = request.app.state.readiness
     return readiness
 

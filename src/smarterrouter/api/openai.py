@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from smarterrouter.api.deps import GatewayDep
+from smarterrouter.security.limits import RawBody
 
 router = APIRouter()
 
@@ -26,10 +27,10 @@ async def list_models(gateway: GatewayDep) -> dict[str, Any]:
 
 
 @router.post("/v1/chat/completions")
-async def chat_completions(request: Request, gateway: GatewayDep) -> Response:
-    return await gateway.chat(await request.body())
+async def chat_completions(body: RawBody, gateway: GatewayDep) -> Response:
+    return await gateway.chat(body)
 
 
 @router.post("/v1/embeddings")
-async def embeddings(request: Request, gateway: GatewayDep) -> Response:
-    return await gateway.embeddings(await request.body())
+async def embeddings(body: RawBody, gateway: GatewayDep) -> Response:
+    return await gateway.embeddings(body)

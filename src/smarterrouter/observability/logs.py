@@ -1,7 +1,9 @@
 """Logging as text or JSON lines, each line carrying the request id.
 
-Secrets are masked in every line, whatever logged it: bearer tokens, API keys
-and passwords in URLs never reach the output.
+Secrets are masked in every line, whatever logged it: the values the settings
+hold (backend API keys, the admin key, a database password), bearer tokens,
+API keys and passwords in URLs never reach the output. In JSON lines the masking
+is done on the values before encoding, so that every line stays valid JSON.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import orjson
 
 from smarterrouter.observability.context import request_id_var
+from smarterrouter.settings import Settings
 
+MASK = "***"
+# Shorter values are not masked: hiding every "ab" in a log would hide the log.
+_MIN_SECRET_CHARS = 4
 _SECRETS = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
     (re.compile(r"(?i)(api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1***"),
@@ -26,9 +34,51 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reque
 
 
 def redact(text: str) -> str:
+    """`text` with secret-looking parts (bearer tokens, keys, URL passwords) masked."""
     for pattern, repl in _SECRETS:
         text = pattern.sub(repl, text)
     return text
+
+
+class Redactor:
+    """Masks the known secret values, then anything that looks like a secret."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        known = {s for s in secrets if len(s) >= _MIN_SECRET_CHARS}
+        # Longest first, so that a secret containing another is masked whole.
+        self._known = sorted(known, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._known:
+            text = text.replace(secret, MASK)
+        return redact(text)
+
+    def scrub(self, value: Any) -> Any:
+        """`value` with every string in it redacted; other objects become strings."""
+        if isinstance(value, str):
+            return self(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, Mapping):
+            return {self(str(k)): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.scrub(v) for v in value]
+        return self(str(value))
+
+
+def settings_secrets(settings: Settings) -> list[str]:
+    """Every secret value the settings hold, to be masked in the logs."""
+    found = [c.api_key for c in settings.backend_configs() if c.api_key]
+    for secret in (settings.admin_api_key, settings.openai_api_key):
+        if secret is not None:
+            found.append(secret.get_secret_value())
+    try:
+        password = urlsplit(settings.database_url).password
+    except ValueError:  # not a URL at all: storage says so, naming no secret
+        password = None
+    if password:
+        found += [password, unquote(password)]
+    return found
 
 
 class _RequestIdFilter(logging.Filter):
@@ -38,14 +88,19 @@ class _RequestIdFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor | None = None) -> None:
         super().__init__("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        self._redact = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return self._redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self._redact = redactor or Redactor()
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
@@ -60,13 +115,17 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
-        return redact(orjson.dumps(entry, default=str).decode())
+        return orjson.dumps(self._redact.scrub(entry)).decode()
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Route every logger (ours, uvicorn's, httpx's) through one handler."""
+def configure_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
+    """Route every logger (ours, uvicorn's, httpx's) through one handler on stderr.
+
+    `secrets` are values never to be written (see `settings_secrets`).
+    """
+    redactor = Redactor(secrets)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter(redactor) if fmt == "json" else TextFormatter(redactor))
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -11,12 +11,24 @@ import re
 import time
 import uuid
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarterrouter.observability.context import request_id_var
 
 log = logging.getLogger("smarterrouter.access")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_errors = logging.getLogger(__name__)
+_INTERNAL_ERROR = orjson.dumps(
+    {
+        "error": {
+            "message": "Internal error in the router; see its log",
+            "type": "server_error",
+            "param": None,
+            "code": "internal_error",
+        }
+    }
+)
 
 
 class RequestContextMiddleware:
@@ -32,10 +44,12 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         model = "-"
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, model
+            nonlocal status, model, responded
             if message["type"] == "http.response.start":
+                responded = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 for key, value in headers:
@@ -47,6 +61,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if responded:
+                raise  # a stream broke midway: nothing more can be sent
+            # Answered here rather than by the server's last-resort handler, so
+            # that the line logged and the answer both carry the request id.
+            _errors.exception("unexpected error")
+            await _send_internal_error(send_with_id)
         finally:
             log.info(
                 "%s %s %s %.1fms model=%s",
@@ -67,3 +88,12 @@ def _incoming_id(scope: Scope) -> str | None:
             # Echo a client's id only if it is safe to put in logs and headers.
             return text if _VALID_ID.match(text) else None
     return None
+
+
+async def _send_internal_error(send: Send) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_INTERNAL_ERROR)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": _INTERNAL_ERROR})

@@ -21,9 +21,12 @@ def is_loopback(host: str | None) -> bool:
     if not host:
         return False
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return host == "localhost"
+    # A dual-stack socket (ROUTER_HOST="::") sees local IPv4 clients as ::ffff:127.x.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def bearer_token(request: Request) -> str | None:
