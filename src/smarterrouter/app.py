@@ -21,6 +21,7 @@ from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import RouterError
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
+from smarterrouter.observability.logs import Redactor, settings_secrets
 from smarterrouter.observability.middleware import RequestContextMiddleware
 from smarterrouter.routing.dispatch import Dispatcher
 from smarterrouter.security.admin import require_admin
@@ -39,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    # Upstream error messages reach clients; a backend that echoes our key must
+    # not hand it to them.
+    app.state.redact = Redactor(settings_secrets(settings))
     app.add_middleware(RequestContextMiddleware)
     app.include_router(openai.router)
     app.include_router(health.router)
@@ -60,7 +64,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await _discover(registry, storage)
     app.state.registry = registry
     app.state.storage = storage
-    app.state.gateway = Gateway(settings, registry, Dispatcher(registry), recorder.record)
+    app.state.gateway = Gateway(
+        settings, registry, Dispatcher(registry), recorder.record, app.state.redact
+    )
     app.state.readiness = Readiness(registry.backends, storage.check)
     poller = asyncio.create_task(_poll(registry, storage, settings.polling_interval))
     log.info(
@@ -104,10 +110,12 @@ async def _poll(registry: BackendRegistry, storage: Storage, interval: float) ->
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RouterError)
-    async def router_error(_: Request, exc: RouterError) -> JSONResponse:
+    async def router_error(request: Request, exc: RouterError) -> JSONResponse:
         if exc.status_code >= 500:
             log.warning("%s: %s", type(exc).__name__, exc.message)
-        return JSONResponse(exc.to_openai(), status_code=exc.status_code)
+        body = exc.to_openai()
+        body["error"]["message"] = request.app.state.redact(exc.message)
+        return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from smarterrouter.backends.factory import create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import BackendError
-from smarterrouter.gateway import describe_model
 from smarterrouter.settings import Settings
 from smarterrouter.storage import Storage, StorageError
 
@@ -53,7 +52,7 @@ async def print_models(settings: Settings) -> int:
         return 1
     rows = [["MODEL", "BACKEND", "PARAMS", "FAMILY", "QUANT", "CONTEXT", "FILE", "CAPABILITIES"]]
     for m in sorted(snapshot.models, key=lambda m: m.public_name):
-        d = describe_model(m)
+        d = m.describe()
         rows.append(
             [
                 m.public_name,

@@ -25,6 +25,7 @@ from smarterrouter.errors import (
     ModelNotFound,
     NoCapableModel,
     RouterError,
+    ServiceUnavailable,
 )
 from smarterrouter.observability.context import request_id_var
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
@@ -67,23 +68,6 @@ def validation_message(exc: ValidationError) -> str:
     return "Invalid request: " + "; ".join(parts)
 
 
-def describe_model(m: RoutedModel) -> JSON:
-    info = m.info
-    return {
-        "name": m.public_name,
-        "backend": m.backend,
-        "native_name": info.name,
-        "family": info.family,
-        "parameters_b": m.size_b,
-        "parameters_from": "metadata" if info.parameter_count_b is not None else "name",
-        "quantization": info.quantization,
-        "context_length": info.context_length,
-        "capabilities": sorted(info.capabilities),
-        "size_bytes": info.size_bytes,
-        "loaded": info.loaded,
-    }
-
-
 def sse(data: Mapping[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(data) + b"\n\n"
 
@@ -95,11 +79,13 @@ class Gateway:
         registry: BackendRegistry,
         dispatcher: Dispatcher,
         record: Callable[[DecisionRecord], None],
+        redact: Callable[[str], str] = str,
     ) -> None:
         self._settings = settings
         self._registry = registry
         self._dispatcher = dispatcher
         self._record = record
+        self._redact = redact  # for error text that reaches the client
         self.router_model = settings.external_model_name
 
     # --- models ----------------------------------------------------------
@@ -127,21 +113,41 @@ class Gateway:
             snapshot = self._registry.snapshot
             if not snapshot.models:
                 snapshot = await self._registry.refresh_if_stale()
+            if not snapshot.models:
+                raise self._nothing_served()
             decision = decide(classify(body), snapshot, self._settings.quality_preference)
             models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
             return Target(models, decision)
-        model = self._registry.snapshot.find(requested)
-        if model is None:
-            model = (await self._registry.refresh_if_stale()).find(requested)
-        if model is None:
-            raise ModelNotFound(requested)
+        model = await self._find(requested)
+        if not model.can_chat:
+            raise InvalidRequest(
+                f"The model '{requested}' cannot chat (it is an embedding model)", param="model"
+            )
         return Target((model,), None)
 
+    async def _find(self, name: str) -> RoutedModel:
+        """A model the client named; refreshed once, in case it is new."""
+        model = self._registry.snapshot.find(name)
+        if model is None:
+            model = (await self._registry.refresh_if_stale()).find(name)
+        if model is not None:
+            return model
+        down = self._backends_down()
+        if down:  # it may well be there: we cannot ask
+            raise ServiceUnavailable(f"The model '{name}' is not known and {down}")
+        raise ModelNotFound(name)
+
+    def _backends_down(self) -> str:
+        down = [s for s in self._registry.status.values() if not s.ok]
+        return "; ".join(f"backend {s.name} is unreachable ({s.error})" for s in down)
+
+    def _nothing_served(self) -> ServiceUnavailable:
+        why = self._backends_down() or "the backends serve no models"
+        return ServiceUnavailable(f"No model is available right now: {why}")
+
     def describe_models(self) -> list[JSON]:
-        return [
-            describe_model(m)
-            for m in sorted(self._registry.snapshot.models, key=lambda m: m.public_name)
-        ]
+        snapshot = self._registry.snapshot
+        return [m.describe() for m in sorted(snapshot.models, key=lambda m: m.public_name)]
 
     async def explain_raw(self, raw: bytes) -> Decision:
         return await self.explain(self._checked_chat_body(raw))
@@ -217,7 +223,9 @@ class Gateway:
         except BackendError as exc:
             status = exc.status_code
             log.warning("stream from %s broke: %s", name, exc.message)
-            yield sse(exc.to_openai())
+            event = exc.to_openai()
+            event["error"]["message"] = self._redact(exc.message)
+            yield sse(event)
         finally:
             aclose = getattr(start.rest, "aclose", None)
             if aclose is not None:
@@ -242,25 +250,25 @@ class Gateway:
 
     async def _embedding_model(self, requested: str | None) -> RoutedModel:
         if requested and requested != self.router_model:
-            model = self._registry.snapshot.find(requested) or (
-                await self._registry.refresh_if_stale()
-            ).find(requested)
-            if model is None:
-                raise ModelNotFound(requested)
+            model = await self._find(requested)
             if not model.can_embed:
                 raise InvalidRequest(
                     f"The model '{requested}' cannot create embeddings", param="model"
                 )
             return model
         snapshot = self._registry.snapshot
+        if not snapshot.models:
+            snapshot = await self._registry.refresh_if_stale()
+        if not snapshot.models:
+            raise self._nothing_served()
         default = self._settings.embed_model
         if default:
-            model = snapshot.find(default)
-            if model is None:
+            found = snapshot.find(default)
+            if found is None:
                 raise NoCapableModel(
                     f"ROUTER_EMBED_MODEL is '{default}', which no backend serves now"
                 )
-            return model
+            return found
         embedders = sorted((m for m in snapshot.models if m.can_embed), key=lambda m: m.public_name)
         if not embedders:
             raise NoCapableModel(

@@ -335,3 +335,18 @@ def test_health_and_readiness(router: RouterServer, ollama: FakeOllama) -> None:
     assert ready.status_code == 200
     assert ready.json()["backends"]["gpu"]["ok"] is True
     assert ready.json()["database"]["ok"] is True
+
+
+def test_an_upstream_that_echoes_our_key_does_not_show_it_to_clients(
+    client: openai.OpenAI, cloud: FakeOpenAI
+) -> None:
+    key = cloud.api_key
+    assert key
+    cloud.inject(Fault(status=401, message=f"Incorrect API key provided: {key}"))
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(
+            model="cloud/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert "Incorrect API key provided" in caught.value.message
+    assert key not in caught.value.message
+    assert key not in caught.value.response.text

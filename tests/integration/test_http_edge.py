@@ -133,6 +133,33 @@ def test_models_still_lists_the_router_model_when_every_backend_is_down(
         assert [m.id for m in client.models.list()] == [ROUTER_MODEL]
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions", CHAT),
+        ("/v1/chat/completions", {**CHAT, "model": "llama3.2:3b"}),
+        ("/v1/embeddings", {"input": "hi"}),
+    ],
+)
+def test_requests_while_every_backend_is_down_are_503_naming_it(
+    all_down: RouterServer, path: str, body: dict[str, Any]
+) -> None:
+    resp = httpx.post(f"{all_down.url}{path}", json=body)
+    error = _openai_error(resp, 503)
+    assert "backend gpu is unreachable" in str(error["message"])
+
+
+def test_a_named_embedding_model_cannot_chat(edge: httpx.Client) -> None:
+    resp = edge.post("/v1/chat/completions", json={**CHAT, "model": "nomic-embed-text:latest"})
+    error = _openai_error(resp, 400)
+    assert "cannot chat" in str(error["message"]) and error["param"] == "model"
+
+
+def test_a_stream_flag_that_is_not_a_boolean_is_a_400(edge: httpx.Client) -> None:
+    error = _openai_error(edge.post("/v1/chat/completions", json={**CHAT, "stream": "false"}), 400)
+    assert "stream" in str(error["message"])
+
+
 def test_ready_is_503_naming_the_backend_when_the_only_one_is_down(all_down: RouterServer) -> None:
     resp = httpx.get(f"{all_down.url}/ready")
     assert resp.status_code == 503

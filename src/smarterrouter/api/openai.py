@@ -13,13 +13,6 @@ from smarterrouter.security.limits import RawBody
 
 router = APIRouter()
 
-_CHAT_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}},
-    }
-}
-
 
 @router.get("/v1/models")
 async def list_models(gateway: GatewayDep) -> dict[str, Any]:

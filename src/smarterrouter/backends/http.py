@@ -169,9 +169,11 @@ async def call_json(
     payload: Any = None,
     *,
     time_limit: float | None = None,
-) -> Any:
-    """Send one request and return its decoded JSON answer; BackendError otherwise.
+) -> JSON:
+    """Send one request and return its answer, a JSON object; BackendError otherwise.
 
+    Every endpoint the backends call answers an object, so anything else (an
+    array, a bare string) is a broken upstream, and an empty body is `{}`.
     `time_limit` replaces the client's read timeout for this call (model loads).
     """
     extra: dict[str, Any] = {}
@@ -182,7 +184,13 @@ async def call_json(
     with upstream_errors(backend):
         response = await client.request(method, path, **extra)
         await ensure_ok(response, backend)
-        return orjson.loads(response.content) if response.content else None
+        answer = orjson.loads(response.content) if response.content else {}
+    if not isinstance(answer, dict):
+        raise BackendError(
+            f"backend '{backend}' answered {method} {path} with JSON that is not an object",
+            backend=backend,
+        )
+    return answer
 
 
 @contextlib.asynccontextmanager

@@ -264,7 +264,7 @@ def _model_info(
         name=str(entry["id"]),
         backend=backend,
         parameter_count_b=n_params / 1e9 if isinstance(n_params, int | float) else None,
-        quantization=meta.get("ftype") if isinstance(meta.get("ftype"), str) else None,
+        quantization=quantization_name(meta.get("ftype")),
         context_length=int(context) if isinstance(context, int | float) and context else None,
         capabilities=caps,
         size_bytes=meta.get("size") if isinstance(meta.get("size"), int) else None,
@@ -315,3 +315,15 @@ def _ctx_from_preset(preset: str) -> int | None:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+_FTYPE_SIZES = {"extra small": "XS", "small": "S", "medium": "M", "large": "L", "extra large": "XL"}
+
+
+def quantization_name(ftype: Any) -> str | None:
+    """llama.cpp's file type ("Q4_K - Medium") in the usual tag form ("Q4_K_M")."""
+    if not isinstance(ftype, str) or not ftype.strip():
+        return None
+    base, _, size = (p.strip() for p in ftype.partition(" - "))
+    suffix = _FTYPE_SIZES.get(size.lower())
+    return f"{base}_{suffix}" if suffix else base

@@ -57,19 +57,46 @@ class OllamaBackend:
         self._poll_interval = poll_interval
         # What /api/show says about a model never changes while its digest does not.
         self._shown: dict[str, Mapping[str, Any]] = {}
+        # Models whose /api/show lacks "tools": Ollama refuses a request offering
+        # them tools, so merely offered tools are withheld (see _without_tools).
+        self._no_tools: set[str] = set()
 
     async def list_models(self) -> list[ModelInfo]:
         tags = await self._call("GET", "/api/tags")
         entries = [m for m in tags.get("models") or [] if isinstance(m, dict) and m.get("name")]
         shows = await asyncio.gather(*(self._show(entry) for entry in entries))
-        return [parse_ollama_model(e, s, self.name) for e, s in zip(entries, shows, strict=True)]
+        infos = [parse_ollama_model(e, s, self.name) for e, s in zip(entries, shows, strict=True)]
+        self._no_tools = {
+            i.name
+            for i, shown in zip(infos, shows, strict=True)
+            if shown and "tools" not in i.capabilities
+        }
+        return infos
+
+    def _without_tools(self, req: ChatRequest) -> ChatRequest:
+        """Withhold tools a model cannot take, unless the client insists on a call.
+
+        Open WebUI offers its built-in tools with every chat; Ollama answers 400
+        to a model without tool support, although a text answer is what the user
+        gets from such a model anyway. A required tool call still goes through,
+        and fails as it should.
+        """
+        choice = req.body.get("tool_choice")
+        if req.model not in self._no_tools or not req.body.get("tools"):
+            return req
+        if choice == "required" or isinstance(choice, Mapping):
+            return req
+        body = {k: v for k, v in req.body.items() if k not in ("tools", "tool_choice")}
+        return ChatRequest(req.model, body)
 
     async def chat(self, req: ChatRequest) -> JSON:
+        req = self._without_tools(req)
         payload = to_ollama_chat(req, stream=False, keep_alive=self._keep_alive)
         answer = await self._call("POST", "/api/chat", payload)
         return from_ollama_chat(answer, req.model)
 
     async def stream_chat(self, req: ChatRequest) -> AsyncIterator[JSON]:
+        req = self._without_tools(req)
         payload = to_ollama_chat(req, stream=True, keep_alive=self._keep_alive)
         options = req.body.get("stream_options") or {}
         translator = StreamTranslator(req.model, include_usage=bool(options.get("include_usage")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -49,7 +49,8 @@ class StreamOptions(_Open):
 class ChatCompletionRequest(_Open):
     model: str | None = None
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool | None = False
+    # Strict: a string "false" must not pass as a truthy flag upstream.
+    stream: StrictBool | None = False
     stream_options: StreamOptions | None = None
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from smarterrouter.backends.base import ModelInfo
 from smarterrouter.errors import NoCapableModel
@@ -41,6 +42,24 @@ class RoutedModel:
         if self.info.parameter_count_b is not None:
             return self.info.parameter_count_b
         return size_from_name(self.info.name) or parse_parameter_size(self.info.family)
+
+    def describe(self) -> dict[str, Any]:
+        """What is known of the model, JSON-ready (for /admin/models and the CLI)."""
+        info, size = self.info, self.size_b
+        source = None if size is None else "name"
+        return {
+            "name": self.public_name,
+            "backend": self.backend,
+            "native_name": info.name,
+            "family": info.family,
+            "parameters_b": size,
+            "parameters_from": "metadata" if info.parameter_count_b is not None else source,
+            "quantization": info.quantization,
+            "context_length": info.context_length,
+            "capabilities": sorted(info.capabilities),
+            "size_bytes": info.size_bytes,
+            "loaded": info.loaded,
+        }
 
 
 @dataclass(frozen=True)

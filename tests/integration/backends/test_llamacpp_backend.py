@@ -39,7 +39,7 @@ async def test_single_mode_discovery(single: tuple[FakeLlamaCpp, LlamaCppBackend
     assert backend.router_mode is False
     assert model.name == GEMMA_FILE
     assert model.parameter_count_b == pytest.approx(0.268098176)
-    assert (model.context_length, model.quantization) == (4096, "Q4_K - Medium")
+    assert (model.context_length, model.quantization) == (4096, "Q4_K_M")
     assert model.loaded is True
     (loaded,) = await backend.loaded()
     assert (loaded.name, loaded.size_bytes) == (GEMMA_FILE, 246587904)

@@ -10,7 +10,7 @@ from fakes import FakeOllama
 from smarterrouter.backends.base import ChatRequest
 from smarterrouter.backends.http import make_client
 from smarterrouter.backends.ollama import OllamaBackend
-from smarterrouter.errors import InvalidRequest
+from smarterrouter.errors import BackendError, InvalidRequest
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +104,31 @@ async def test_load_and_unload_use_keep_alive(
         {"model": "llama3.2:3b", "keep_alive": 0, "stream": False},
     ]
     assert await backend.loaded() == []
+
+
+TOOLS = [{"type": "function", "function": {"name": "now", "parameters": {}}}]
+
+
+async def test_offered_tools_are_withheld_from_a_model_without_tool_support(
+    backend: OllamaBackend, fake_ollama: FakeOllama
+) -> None:
+    await backend.list_models()
+    ask = {"messages": [{"role": "user", "content": "hi"}], "tools": TOOLS}
+    answer = await backend.chat(ChatRequest("llava:7b", ask))
+    assert answer["choices"][0]["message"]["content"]
+    await backend.chat(ChatRequest("llama3.2:3b", ask))
+    to_llava, to_llama = (r.json for r in fake_ollama.received("/api/chat"))
+    assert "tools" not in to_llava
+    assert to_llama["tools"] == TOOLS
+
+
+async def test_a_required_tool_call_is_not_withheld(backend: OllamaBackend) -> None:
+    await backend.list_models()
+    ask = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": TOOLS,
+        "tool_choice": "required",
+    }
+    with pytest.raises(BackendError, match="does not support tools") as caught:
+        await backend.chat(ChatRequest("llava:7b", ask))
+    assert caught.value.status_code == 400

@@ -216,3 +216,15 @@ async def test_open_stream_raises_on_error_status_before_reading() -> None:
             async with open_stream(client, "box", "/chat", {}):
                 pytest.fail("the block must not run for an error status")
     assert caught.value.upstream_status == 400
+
+
+@pytest.mark.parametrize("body", [[], "ok", 3])
+async def test_an_answer_that_is_not_a_json_object_is_a_backend_error(body: object) -> None:
+    async with client_for(answer(200, body)) as client:
+        with pytest.raises(BackendError, match="not an object"):
+            await call_json(client, "up", "POST", "/v1/chat/completions", {})
+
+
+async def test_an_empty_answer_is_an_empty_object() -> None:
+    async with client_for(lambda _: httpx.Response(200)) as client:
+        assert await call_json(client, "up", "GET", "/health") == {}

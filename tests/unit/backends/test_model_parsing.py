@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from fakes.recordings import load_recording
-from smarterrouter.backends.llamacpp import parse_router_model, parse_single_model
+from smarterrouter.backends.llamacpp import (
+    parse_router_model,
+    parse_single_model,
+    quantization_name,
+)
 from smarterrouter.backends.openai_compat import parse_model
 
 
@@ -23,7 +27,7 @@ def test_single_model_from_models_and_props() -> None:
     assert info.backend == "box"
     assert info.parameter_count_b == pytest.approx(0.268098176)
     assert info.context_length == 4096
-    assert info.quantization == "Q4_K - Medium"
+    assert info.quantization == "Q4_K_M"
     assert info.size_bytes == 246587904
     assert info.capabilities == frozenset({"chat"})
     assert info.loaded is True
@@ -64,7 +68,7 @@ def test_router_model_remembered_meta_is_used_once_unloaded() -> None:
     unloaded = recorded("router_models_initial.txt")["data"][0]
     info = parse_router_model(unloaded, "box", loaded["meta"])
     assert info.loaded is False
-    assert info.quantization == "Q4_K - Medium"
+    assert info.quantization == "Q4_K_M"
 
 
 def test_router_preset_embeddings_line_means_embedding_model() -> None:
@@ -106,3 +110,19 @@ def test_openai_model_entry_extras() -> None:
     assert parse_model({"id": "text-embedding-3-small"}, "c").capabilities == frozenset(
         {"embedding"}
     )
+
+
+@pytest.mark.parametrize(
+    ("ftype", "name"),
+    [
+        ("Q4_K - Medium", "Q4_K_M"),
+        ("Q5_K - Small", "Q5_K_S"),
+        ("Q3_K - Large", "Q3_K_L"),
+        ("Q4_1", "Q4_1"),
+        ("Q8_0", "Q8_0"),
+        ("IQ2_XS - 2.3125 bpw", "IQ2_XS"),
+        ("", None),
+    ],
+)
+def test_llamacpp_file_types_read_as_tags(ftype: str, name: str | None) -> None:
+    assert quantization_name(ftype) == name
