@@ -28,7 +28,8 @@ from smarterrouter.backends.base import (
     LoadedModel,
     ModelInfo,
 )
-from smarterrouter.backends.http import call_json, open_stream, sse_json
+from smarterrouter.backends.http import call_json
+from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from smarterrouter.errors import BackendError, BackendTimeout
 
 # A preset's `embeddings = true` line: the model serves embeddings, although
@@ -60,6 +61,7 @@ class LlamaCppBackend:
         self._discovered = False
         # Router mode shows a model's `meta` only while it is loaded: keep it after.
         self._meta: dict[str, Mapping[str, Any]] = {}
+        self._openai = OpenAICompatBackend(name, client, prefix=prefix, api_root="/v1")
 
     async def list_models(self) -> list[ModelInfo]:
         props, entries = await self._discover()
@@ -67,20 +69,15 @@ class LlamaCppBackend:
             return [parse_router_model(e, self.name, self._meta.get(e["id"])) for e in entries]
         return [parse_single_model(e, props, self.name) for e in entries]
 
+    # Chat and embeddings go through llama-server's OpenAI endpoints, unchanged.
     async def chat(self, req: ChatRequest) -> JSON:
-        payload = req.payload(stream=False)
-        answer: JSON = await self._call("POST", "/v1/chat/completions", payload)
-        return answer
+        return await self._openai.chat(req)
 
-    async def stream_chat(self, req: ChatRequest) -> AsyncIterator[JSON]:
-        payload = req.payload(stream=True)
-        async with open_stream(self._client, self.name, "/v1/chat/completions", payload) as lines:
-            async for chunk in sse_json(lines, self.name):
-                yield chunk
+    def stream_chat(self, req: ChatRequest) -> AsyncIterator[JSON]:
+        return self._openai.stream_chat(req)
 
     async def embed(self, req: EmbedRequest) -> JSON:
-        answer: JSON = await self._call("POST", "/v1/embeddings", {**req.body, "model": req.model})
-        return answer
+        return await self._openai.embed(req)
 
     async def health(self) -> None:
         await self._call("GET", "/health")

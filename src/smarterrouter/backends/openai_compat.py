@@ -19,35 +19,38 @@ from smarterrouter.backends.http import call_json, open_stream, sse_json
 class OpenAICompatBackend:
     """A Backend for an OpenAI-compatible server; the router does not manage its memory."""
 
-    def __init__(self, name: str, client: httpx.AsyncClient, *, prefix: str = "") -> None:
+    def __init__(
+        self, name: str, client: httpx.AsyncClient, *, prefix: str = "", api_root: str = ""
+    ) -> None:
+        """`api_root` goes before every path: "" when the base URL ends in the API
+        version, "/v1" for a server whose OpenAI API lives under its root (llama.cpp)."""
         self.name = name
         self.prefix = prefix
         self._client = client
+        self._root = api_root
 
     async def list_models(self) -> list[ModelInfo]:
-        answer = await call_json(self._client, self.name, "GET", "/models")
-        entries = answer.get("data", []) if isinstance(answer, dict) else []
+        answer = await call_json(self._client, self.name, "GET", f"{self._root}/models")
+        entries = answer.get("data", [])
         return [parse_model(entry, self.name) for entry in entries if "id" in entry]
 
     async def chat(self, req: ChatRequest) -> JSON:
-        answer: JSON = await call_json(
-            self._client, self.name, "POST", "/chat/completions", req.payload(stream=False)
-        )
-        return answer
+        path = f"{self._root}/chat/completions"
+        return await call_json(self._client, self.name, "POST", path, req.payload(stream=False))
 
     async def stream_chat(self, req: ChatRequest) -> AsyncIterator[JSON]:
         payload = req.payload(stream=True)
-        async with open_stream(self._client, self.name, "/chat/completions", payload) as lines:
+        path = f"{self._root}/chat/completions"
+        async with open_stream(self._client, self.name, path, payload) as lines:
             async for chunk in sse_json(lines, self.name):
                 yield chunk
 
     async def embed(self, req: EmbedRequest) -> JSON:
         payload = {**req.body, "model": req.model}
-        answer: JSON = await call_json(self._client, self.name, "POST", "/embeddings", payload)
-        return answer
+        return await call_json(self._client, self.name, "POST", f"{self._root}/embeddings", payload)
 
     async def health(self) -> None:
-        await call_json(self._client, self.name, "GET", "/models")
+        await call_json(self._client, self.name, "GET", f"{self._root}/models")
 
     async def aclose(self) -> None:
         await self._client.aclose()
