@@ -1,4 +1,4 @@
-"""`smarterrouter serve | models | doctor`."""
+"""`smarterrouter serve | models | explain | doctor`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", help="override ROUTER_HOST")
     serve.add_argument("--port", type=int, help="override ROUTER_PORT")
     sub.add_parser("models", help="list every model the backends serve")
+    explain = sub.add_parser("explain", help="show which model a prompt would go to, and why")
+    explain.add_argument("prompt", help="the user's message")
+    explain.add_argument("--model", help="a router model, e.g. smarterrouter/best")
+    explain.add_argument(
+        "--quality", type=_preference, help="a quality preference from 0 (fastest) to 1 (best)"
+    )
     sub.add_parser("doctor", help="check backends, database and GPU, and say what to fix")
     args = parser.parse_args(argv)
 
@@ -37,7 +43,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "models":
         return asyncio.run(commands.print_models(settings))
+    if args.command == "explain":
+        return asyncio.run(commands.print_explain(settings, args.prompt, args.model, args.quality))
     return asyncio.run(commands.doctor(settings))
+
+
+def _preference(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
+    return value
 
 
 def _serve(settings: Settings) -> int:

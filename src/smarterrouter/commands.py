@@ -1,11 +1,13 @@
-"""What `smarterrouter models` and `smarterrouter doctor` do, outside the server."""
+"""What `smarterrouter models`, `explain` and `doctor` do, outside the server."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 from smarterrouter.backends.factory import create_backend
 from smarterrouter.backends.registry import BackendRegistry
@@ -132,3 +134,64 @@ def _check_gpu() -> None:
         print(f"GPU: {tool}: {first}")
         return
     print("GPU: none found (CPU-only: models run from system memory; that is fine)")
+
+
+async def print_explain(
+    settings: Settings, prompt: str, model: str | None, quality: str | None
+) -> int:
+    """`smarterrouter explain`: the decision a one-message chat would get, as tables."""
+    from smarterrouter.errors import RouterError
+    from smarterrouter.routing.explain import explain
+    from smarterrouter.routing.policy import decide
+    from smarterrouter.routing.preference import quality_preference, routed_names
+    from smarterrouter.routing.signals import classify
+
+    registry = _registry(settings)
+    try:
+        snapshot = await registry.refresh()
+    finally:
+        await registry.aclose()
+    body = {"messages": [{"role": "user", "content": prompt}]}
+    try:
+        names = routed_names(settings)
+        preference = quality_preference(names, model, settings.external_model_name, quality)
+        report = explain(decide(classify(body), snapshot, preference), snapshot)
+    except RouterError as exc:
+        print(f"smarterrouter: {exc.message}", file=sys.stderr)
+        return 1
+    _print_explain(report)
+    return 0
+
+
+def _print_explain(report: dict[str, Any]) -> None:
+    signals, decision = report["signals"], report["decision"]
+    needs = [n for n, on in signals["needs"].items() if on] or ["nothing special"]
+    print(
+        f"category {signals['category']}, difficulty {signals['difficulty']}, "
+        f"needs {', '.join(needs)}, ~{signals['estimated_tokens']} tokens"
+    )
+    print(
+        f"-> {decision['model']} on {decision['backend']} "
+        f"(quality preference {decision['quality_preference']:g})"
+    )
+    print(f"   {decision['reason']}\n")
+    rows = [["#", "MODEL", "TOTAL", "QUALITY", "SPEED", "SIZE PENALTY", "BONUS", "NOTES"]]
+    for c in report["candidates"]:
+        if not c["eligible"]:
+            rows.append(["-", c["model"], "-", "-", "-", "-", "-", f"excluded: {c['excluded']}"])
+            continue
+        f = c["factors"]
+        bonus = f["loaded_bonus"] + f["tools_bonus"]
+        rows.append(
+            [
+                str(c["rank"]),
+                c["model"],
+                f"{c['total']:.3f}",
+                f"{f['quality']:.3f}",
+                f"{f['speed']:.3f}",
+                f"{f['size_penalty']:.3f}",
+                f"{bonus:.2f}",
+                "; ".join(c["notes"]),
+            ]
+        )
+    print(_table(rows))

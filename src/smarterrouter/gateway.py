@@ -30,7 +30,9 @@ from smarterrouter.errors import (
 from smarterrouter.observability.context import request_id_var
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.routing.dispatch import Attempt, Dispatcher, StreamStart
+from smarterrouter.routing.explain import explain
 from smarterrouter.routing.policy import Decision, RoutedModel, decide
+from smarterrouter.routing.preference import quality_preference, routed_names
 from smarterrouter.routing.signals import classify
 from smarterrouter.settings import Settings
 from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
@@ -87,6 +89,7 @@ class Gateway:
         self._record = record
         self._redact = redact  # for error text that reaches the client
         self.router_model = settings.external_model_name
+        self._routed_names = routed_names(settings)
 
     # --- models ----------------------------------------------------------
 
@@ -94,12 +97,8 @@ class Gateway:
         snapshot = self._registry.snapshot
         created = int(time.time())
         data: list[JSON] = [
-            {
-                "id": self.router_model,
-                "object": "model",
-                "created": created,
-                "owned_by": "smarterrouter",
-            }
+            {"id": name, "object": "model", "created": created, "owned_by": "smarterrouter"}
+            for name in self._routed_names
         ]
         for m in sorted(snapshot.models, key=lambda m: m.public_name):
             data.append(
@@ -107,16 +106,21 @@ class Gateway:
             )
         return {"object": "list", "data": data}
 
-    async def resolve(self, body: Mapping[str, Any]) -> Target:
+    async def resolve(self, body: Mapping[str, Any], quality: str | None = None) -> Target:
         requested = body.get("model")
-        if not requested or requested == self.router_model:
+        if not requested or requested in self._routed_names:
             snapshot = self._registry.snapshot
             if not snapshot.models:
                 snapshot = await self._registry.refresh_if_stale()
             if not snapshot.models:
                 raise self._nothing_served()
-            decision = decide(classify(body), snapshot, self._settings.quality_preference)
+            preference = quality_preference(
+                self._routed_names, requested, self.router_model, quality
+            )
+            decision = decide(classify(body), snapshot, preference)
             models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
+            if not self._settings.cascading_enabled:
+                models = models[:1]
             return Target(models, decision)
         model = await self._find(requested)
         if not model.can_chat:
@@ -149,14 +153,14 @@ class Gateway:
         snapshot = self._registry.snapshot
         return [m.describe() for m in sorted(snapshot.models, key=lambda m: m.public_name)]
 
-    async def explain_raw(self, raw: bytes) -> Decision:
-        return await self.explain(self._checked_chat_body(raw))
+    async def explain_raw(self, raw: bytes, quality: str | None = None) -> JSON:
+        return await self.explain(self._checked_chat_body(raw), quality)
 
-    async def explain(self, body: Mapping[str, Any]) -> Decision:
-        target = await self.resolve(body)
+    async def explain(self, body: Mapping[str, Any], quality: str | None = None) -> JSON:
+        target = await self.resolve(body, quality)
         if target.decision is None:
-            raise InvalidRequest("explain needs the router model (or no model), not a named one")
-        return target.decision
+            raise InvalidRequest("explain needs a router model (or no model), not a named one")
+        return explain(target.decision, self._registry.snapshot)
 
     # --- chat ------------------------------------------------------------
 
@@ -169,10 +173,10 @@ class Gateway:
             raise InvalidRequest(validation_message(exc)) from None
         return body
 
-    async def chat(self, raw: bytes) -> Response:
+    async def chat(self, raw: bytes, quality: str | None = None) -> Response:
         body = self._checked_chat_body(raw)
         started = time.perf_counter()
-        target = await self.resolve(body)
+        target = await self.resolve(body, quality)
         if body.get("stream"):
             start = await self._open_stream(target, body, started)
             return StreamingResponse(
@@ -249,7 +253,7 @@ class Gateway:
         )
 
     async def _embedding_model(self, requested: str | None) -> RoutedModel:
-        if requested and requested != self.router_model:
+        if requested and requested not in self._routed_names:
             model = await self._find(requested)
             if not model.can_embed:
                 raise InvalidRequest(

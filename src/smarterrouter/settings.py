@@ -93,6 +93,10 @@ class Settings(BaseSettings):
 
     # Routing
     quality_preference: float = Field(default=0.5, ge=0.0, le=1.0)
+    virtual_models: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=lambda: {"smarterrouter/fast": 0.1, "smarterrouter/best": 0.9}
+    )
+    cascading_enabled: bool = True
     embed_model: str | None = Field(
         default=None,
         validation_alias=AliasChoices("ROUTER_EMBED_MODEL", "ROUTER_DEFAULT_EMBEDDING_MODEL"),
@@ -139,6 +143,21 @@ class Settings(BaseSettings):
             return json.loads(value)
         return value
 
+    @field_validator("virtual_models", mode="before")
+    @classmethod
+    def _parse_virtual(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("virtual_models")
+    @classmethod
+    def _preferences_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {name: p for name, p in value.items() if not 0.0 <= p <= 1.0 or not name}
+        if bad:
+            raise ValueError(f"each preference must be between 0 and 1: {bad}")
+        return value
+
     @field_validator("model_overrides", mode="before")
     @classmethod
     def _parse_overrides(cls, value: Any) -> Any:
@@ -152,6 +171,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _virtual_names_differ(self) -> Settings:
+        if self.external_model_name in self.virtual_models:
+            raise ValueError(
+                "ROUTER_VIRTUAL_MODELS: a virtual model cannot be named like "
+                f"ROUTER_EXTERNAL_MODEL_NAME ({self.external_model_name!r})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_backend_names(self) -> Settings:

@@ -54,7 +54,8 @@ def test_models_are_discovered_with_their_capabilities(
 ) -> None:
     ids = [m.id for m in client.models.list()]
     assert ids[0] == ROUTER_MODEL
-    assert set(ids[1:]) == {
+    assert ids[1:3] == ["smarterrouter/fast", "smarterrouter/best"]
+    assert set(ids[3:]) == {
         llama_model_ids.small_chat,
         llama_model_ids.large_chat,
         llama_model_ids.tiny_chat,

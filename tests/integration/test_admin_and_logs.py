@@ -89,7 +89,7 @@ def test_admin_needs_the_bearer_key_when_one_is_set(
             }
         resp = _call(server, method, path, body, Authorization=f"Bearer {ADMIN_KEY}")
         assert resp.status_code == 200
-        assert resp.json()["model" if path.endswith("explain") else "models"]
+        assert resp.json()["decision" if path.endswith("explain") else "models"]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_CALLS)

@@ -19,8 +19,8 @@ ROUTER_MODEL = "smarterrouter/main"
 
 def test_models_lists_the_router_first_then_every_backend_model(client: openai.OpenAI) -> None:
     ids = [m.id for m in client.models.list()]
-    assert ids[0] == ROUTER_MODEL
-    assert sorted(ids[1:]) == [
+    assert ids[:3] == [ROUTER_MODEL, "smarterrouter/fast", "smarterrouter/best"]
+    assert sorted(ids[3:]) == [
         "cloud/gpt-4o-mini",
         "llama3.2:3b",
         "llava:7b",
@@ -217,7 +217,7 @@ def test_a_failing_model_falls_back_to_the_next(
     decision = httpx.post(
         f"{router.url}/admin/explain",
         json={"messages": [{"role": "user", "content": "Write a haiku about autumn"}]},
-    ).json()
+    ).json()["decision"]
     first, second = decision["model"], decision["fallbacks"][0]
     failing = ollama if not first.startswith("cloud/") else cloud
     failing.inject(Fault(status=500, times=None))
@@ -263,7 +263,7 @@ def test_a_stream_that_fails_before_its_first_byte_falls_back(
     client: openai.OpenAI, ollama: FakeOllama, router: RouterServer
 ) -> None:
     question = {"messages": [{"role": "user", "content": "hello"}]}
-    decision = httpx.post(f"{router.url}/admin/explain", json=question).json()
+    decision = httpx.post(f"{router.url}/admin/explain", json=question).json()["decision"]
     assert decision["model"] == "llama3.2:3b"  # the smallest: an easy prompt wants speed
     ollama.inject(Fault(status=500, path="/api/chat"))
     with client.chat.completions.with_streaming_response.create(

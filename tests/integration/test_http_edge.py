@@ -130,7 +130,11 @@ def test_models_still_lists_the_router_model_when_every_backend_is_down(
     all_down: RouterServer,
 ) -> None:
     with openai.OpenAI(base_url=all_down.openai_url, api_key="x", max_retries=0) as client:
-        assert [m.id for m in client.models.list()] == [ROUTER_MODEL]
+        assert [m.id for m in client.models.list()] == [
+            ROUTER_MODEL,
+            "smarterrouter/fast",
+            "smarterrouter/best",
+        ]
 
 
 @pytest.mark.parametrize(

@@ -73,14 +73,27 @@ def test_models_dir_lists_every_model_after_the_router_model(
 ) -> None:
     _, _, client = models_dir
     ids = [m.id for m in client.models.list()]
-    assert ids == [ROUTER_MODEL, "gemma-3-270m-q4_k_m", "gemma-copy", "minilm-link"]
+    assert ids == [
+        ROUTER_MODEL,
+        "smarterrouter/fast",
+        "smarterrouter/best",
+        "gemma-3-270m-q4_k_m",
+        "gemma-copy",
+        "minilm-link",
+    ]
 
 
 def test_preset_lists_its_chat_and_embedding_models(
     preset: Served,
 ) -> None:
     _, _, client = preset
-    assert [m.id for m in client.models.list()] == [ROUTER_MODEL, "gemma-chat", "minilm-embed"]
+    assert [m.id for m in client.models.list()] == [
+        ROUTER_MODEL,
+        "smarterrouter/fast",
+        "smarterrouter/best",
+        "gemma-chat",
+        "minilm-embed",
+    ]
 
 
 def test_admin_models_shows_what_the_preset_tells(

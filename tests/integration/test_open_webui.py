@@ -165,4 +165,9 @@ def test_ui_chats_with_offered_tools_are_answered_in_one_call(
 def test_models_lists_the_router_model_first(router: RouterServer) -> None:
     [record] = [r for r in RECORDS if r["path"] == "/v1/models"][:1]
     ids = [m["id"] for m in _replay(router, record).json()["data"]]
-    assert ids == [ROUTER_MODEL, *sorted(m.name for m in (SMALLEST, *DEFAULT_MODELS))]
+    assert ids == [
+        ROUTER_MODEL,
+        "smarterrouter/fast",
+        "smarterrouter/best",
+        *sorted(m.name for m in (SMALLEST, *DEFAULT_MODELS)),
+    ]

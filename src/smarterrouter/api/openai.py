@@ -3,15 +3,18 @@ gateway, so that what the client sent is forwarded exactly as sent."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from starlette.responses import Response
 
 from smarterrouter.api.deps import GatewayDep
 from smarterrouter.security.limits import RawBody
 
 router = APIRouter()
+
+# X-SmarterRouter-Quality: 0 (fastest) .. 1 (best), for this request only.
+QualityHeader = Annotated[str | None, Header(alias="X-SmarterRouter-Quality")]
 
 
 @router.get("/v1/models")
@@ -20,8 +23,10 @@ async def list_models(gateway: GatewayDep) -> dict[str, Any]:
 
 
 @router.post("/v1/chat/completions")
-async def chat_completions(body: RawBody, gateway: GatewayDep) -> Response:
-    return await gateway.chat(body)
+async def chat_completions(
+    body: RawBody, gateway: GatewayDep, quality: QualityHeader = None
+) -> Response:
+    return await gateway.chat(body, quality)
 
 
 @router.post("/v1/embeddings")

@@ -1,7 +1,10 @@
 """The one place that calls backends: try each candidate in turn until one answers.
 
 A stream falls back only before its first chunk: once a byte has reached the
-client, another model cannot take over the answer.
+client, another model cannot take over the answer. The next candidate is tried
+on the backend's trouble (connection, timeout, 5xx, a model that fails to load),
+never on the client's own mistake: a request the upstream judged malformed
+(400, 413, 422) would fail on every model alike, so it is answered at once.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Dispatcher:
                 answer = await backend.chat(ChatRequest(model.native_name, body))
             except BackendError as exc:
                 last = self._failed(attempts, model, exc)
+                if _client_fault(exc):
+                    break
                 continue
             return model, answer, attempts
         raise self._exhausted(attempts, last)
@@ -72,6 +77,8 @@ class Dispatcher:
             except BackendError as exc:
                 await _close(stream)
                 last = self._failed(attempts, model, exc)
+                if _client_fault(exc):
+                    break
                 continue
             return StreamStart(model, first, stream, attempts)
         raise self._exhausted(attempts, last)
@@ -89,13 +96,18 @@ class Dispatcher:
     @staticmethod
     def _exhausted(attempts: list[Attempt], last: BackendError | None) -> RouterError:
         err: RouterError
-        if last is not None and len(attempts) == 1:
+        if last is not None and (len(attempts) == 1 or _client_fault(last)):
             err = last  # one candidate: its own error says the most
         else:
             tried = "; ".join(f"{a.model}: {a.error}" for a in attempts) or "no candidates"
             err = AllBackendsFailed(f"Every candidate model failed ({tried})")
         err.attempts = tuple(attempts)
         return err
+
+
+def _client_fault(exc: BackendError) -> bool:
+    """The upstream refused the request itself: BackendError maps that to a 400."""
+    return exc.status_code == 400
 
 
 async def _close(stream: AsyncIterator[JSON]) -> None:

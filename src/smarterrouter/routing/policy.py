@@ -84,6 +84,7 @@ class Decision:
     reason: str
     signals: Signals
     excluded: Mapping[str, str] = field(default_factory=dict)
+    preference: float = 0.5
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -139,11 +140,12 @@ def decide(signals: Signals, snapshot: Snapshot, preference: float) -> Decision:
         reason=_reason(signals, best, scores[best.public_name]),
         signals=signals,
         excluded=excluded,
+        preference=preference,
     )
 
 
 def _reason(signals: Signals, best: RoutedModel, breakdown: ScoreBreakdown) -> str:
-    size = f"{best.size_b:g}B" if best.size_b is not None else "unknown size"
+    size = f"{best.size_b:.3g}B" if best.size_b is not None else "unknown size"
     needs = [
         n
         for n, on in (
