@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from smarterrouter import __version__
-from smarterrouter.api import admin, health, openai
+from smarterrouter.api import admin, feedback, health, openai
 from smarterrouter.backends.factory import create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import RouterError
@@ -23,7 +23,9 @@ from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
 from smarterrouter.observability.logs import Redactor, settings_secrets
 from smarterrouter.observability.middleware import RequestContextMiddleware
+from smarterrouter.ratings import Ratings
 from smarterrouter.routing.dispatch import Dispatcher
+from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.security.admin import require_admin
 from smarterrouter.settings import Settings
 from smarterrouter.storage import DecisionRecorder, Storage
@@ -45,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.redact = Redactor(settings_secrets(settings))
     app.add_middleware(RequestContextMiddleware)
     app.include_router(openai.router)
+    app.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(admin.router, dependencies=[require_admin])
     _add_error_handlers(app)
@@ -62,11 +65,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.model_overrides,
     )
     await _discover(registry, storage)
+    book = FeedbackBook(
+        (t.model, t.category, t.count, t.total) for t in await storage.feedback_totals()
+    )
     app.state.registry = registry
     app.state.storage = storage
+    app.state.recorder = recorder
     app.state.gateway = Gateway(
-        settings, registry, Dispatcher(registry), recorder.record, app.state.redact
+        settings, registry, Dispatcher(registry), recorder.record, app.state.redact, book
     )
+    app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)
     poller = asyncio.create_task(_poll(registry, storage, settings.polling_interval))
     log.info(

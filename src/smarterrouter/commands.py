@@ -175,10 +175,12 @@ def _print_explain(report: dict[str, Any]) -> None:
         f"(quality preference {decision['quality_preference']:g})"
     )
     print(f"   {decision['reason']}\n")
-    rows = [["#", "MODEL", "TOTAL", "QUALITY", "SPEED", "SIZE PENALTY", "BONUS", "NOTES"]]
+    rows = [
+        ["#", "MODEL", "TOTAL", "QUALITY", "SPEED", "SIZE PENALTY", "BONUS", "FEEDBACK", "NOTES"]
+    ]
     for c in report["candidates"]:
         if not c["eligible"]:
-            rows.append(["-", c["model"], "-", "-", "-", "-", "-", f"excluded: {c['excluded']}"])
+            rows.append(["-", c["model"], *["-"] * 6, f"excluded: {c['excluded']}"])
             continue
         f = c["factors"]
         bonus = f["loaded_bonus"] + f["tools_bonus"]

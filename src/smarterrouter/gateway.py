@@ -31,6 +31,7 @@ from smarterrouter.observability.context import request_id_var
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.routing.dispatch import Attempt, Dispatcher, StreamStart
 from smarterrouter.routing.explain import explain
+from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.routing.policy import Decision, RoutedModel, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
 from smarterrouter.routing.signals import classify
@@ -82,12 +83,14 @@ class Gateway:
         dispatcher: Dispatcher,
         record: Callable[[DecisionRecord], None],
         redact: Callable[[str], str] = str,
+        feedback: FeedbackBook | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry
         self._dispatcher = dispatcher
         self._record = record
         self._redact = redact  # for error text that reaches the client
+        self.feedback = feedback or FeedbackBook()
         self.router_model = settings.external_model_name
         self._routed_names = routed_names(settings)
 
@@ -117,7 +120,7 @@ class Gateway:
             preference = quality_preference(
                 self._routed_names, requested, self.router_model, quality
             )
-            decision = decide(classify(body), snapshot, preference)
+            decision = decide(classify(body), snapshot, preference, self.feedback.estimates())
             models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
             if not self._settings.cascading_enabled:
                 models = models[:1]
@@ -192,7 +195,7 @@ class Gateway:
         answer["model"] = model.public_name
         if self._settings.signature_enabled and wants_signature(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
-        self._note(body, target, model, 200, started, attempts)
+        self._note(body, target, model, 200, started, attempts, answer.get("id"))
         return Response(
             orjson.dumps(answer), media_type=JSON_TYPE, headers={MODEL_HEADER: model.public_name}
         )
@@ -217,25 +220,29 @@ class Gateway:
         )
         status = 200
         try:
-            async for chunk in _chain(start.first, start.rest):
-                chunk["model"] = name
-                if signer is not None:
-                    signer.observe(chunk)
-                    if signer.is_final(chunk) and (suffix := signer.suffix()):
-                        yield sse(_content_chunk(chunk, suffix))
-                yield sse(chunk)
-        except BackendError as exc:
-            status = exc.status_code
-            log.warning("stream from %s broke: %s", name, exc.message)
-            event = exc.to_openai()
-            event["error"]["message"] = self._redact(exc.message)
-            yield sse(event)
+            try:
+                async for chunk in _chain(start.first, start.rest):
+                    chunk["model"] = name
+                    if signer is not None:
+                        signer.observe(chunk)
+                        if signer.is_final(chunk) and (suffix := signer.suffix()):
+                            yield sse(_content_chunk(chunk, suffix))
+                    yield sse(chunk)
+            except BackendError as exc:
+                status = exc.status_code
+                log.warning("stream from %s broke: %s", name, exc.message)
+                event = exc.to_openai()
+                event["error"]["message"] = self._redact(exc.message)
+                yield sse(event)
+            yield b"data: [DONE]\n\n"
         finally:
+            # Also when the client hangs up midway: the decision was made all the same.
+            self._note(
+                body, target, start.model, status, started, start.attempts, start.first.get("id")
+            )
             aclose = getattr(start.rest, "aclose", None)
             if aclose is not None:
                 await aclose()
-        yield b"data: [DONE]\n\n"
-        self._note(body, target, start.model, status, started, start.attempts)
 
     # --- embeddings ------------------------------------------------------
 
@@ -291,8 +298,11 @@ class Gateway:
         status: int,
         started: float,
         attempts: list[Attempt],
+        response_id: Any = None,
     ) -> None:
         decision = target.decision
+        # A named model's answers are rated by category too, so classify them.
+        signals = decision.signals if decision else classify(body)
         self._record(
             DecisionRecord(
                 request_id=request_id_var.get() or "-",
@@ -300,13 +310,14 @@ class Gateway:
                 requested_model=str(body.get("model") or self.router_model),
                 chosen_model=model.public_name if model else None,
                 backend=model.backend if model else None,
-                category=decision.signals.category if decision else None,
-                difficulty=decision.signals.difficulty if decision else None,
+                category=signals.category,
+                difficulty=signals.difficulty,
                 scores={n: s.total for n, s in decision.scores.items()} if decision else {},
                 fallbacks=[{"model": a.model, "error": a.error} for a in attempts],
                 reason=decision.reason if decision else "model named by the client",
                 status="ok" if status < 400 else "error",
                 latency_ms=(time.perf_counter() - started) * 1000,
+                response_id=str(response_id)[:128] if response_id else None,
             )
         )
 

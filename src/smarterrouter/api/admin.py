@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query
 
-from smarterrouter.api.deps import GatewayDep
+from smarterrouter.api.deps import GatewayDep, RecorderDep, StorageDep
 from smarterrouter.api.openai import QualityHeader
 from smarterrouter.security.limits import RawBody
 
@@ -39,3 +40,16 @@ async def explain_prompt(
 async def models(gateway: GatewayDep) -> dict[str, Any]:
     """Every model the backends serve, with what is known of it."""
     return {"models": gateway.describe_models()}
+
+
+@router.get("/stats")
+async def stats(
+    storage: StorageDep,
+    recorder: RecorderDep,
+    window: int = Query(default=3600, ge=1, le=90 * 86400, description="seconds to look back"),
+) -> dict[str, Any]:
+    """Requests per category, difficulty and model, fallbacks, cache outcomes and
+    latency per model, over the last `window` seconds."""
+    await recorder.flush()  # count the requests of the last moments too
+    since = datetime.now(UTC) - timedelta(seconds=window)
+    return {"window_seconds": window, **await storage.decision_stats(since)}

@@ -105,8 +105,17 @@ def _exclusion(model: RoutedModel, signals: Signals, tool_models: bool) -> str |
     return None
 
 
-def decide(signals: Signals, snapshot: Snapshot, preference: float) -> Decision:
-    """Rank the models that can serve the request; raise NoCapableModel if none."""
+def decide(
+    signals: Signals,
+    snapshot: Snapshot,
+    preference: float,
+    feedback: Mapping[tuple[str, str | None], float] | None = None,
+) -> Decision:
+    """Rank the models that can serve the request; raise NoCapableModel if none.
+
+    `feedback` maps (model, category) to users' smoothed rating, -1..1.
+    """
+    ratings = feedback or {}
     # Only insist on tool calling when some model can do it; otherwise the best
     # effort is a model that answers in text.
     tool_models = any("tools" in m.info.capabilities for m in snapshot.models)
@@ -124,6 +133,7 @@ def decide(signals: Signals, snapshot: Snapshot, preference: float) -> Decision:
             family=model.info.family,
             loaded=bool(model.info.loaded),
             tools="tools" in model.info.capabilities,
+            feedback=ratings.get((model.public_name, signals.category), 0.0),
         )
         scores[model.public_name] = score(facts, signals, preference)
         by_name[model.public_name] = model

@@ -29,6 +29,8 @@ _UNKNOWN_SIZE_B = 7.0
 _LOADED_BONUS = 0.05
 _TOOLS_BONUS = 0.1
 _DEFICIT_PENALTY = 0.5
+# Feedback moves a score by at most this much (a unanimous, long record).
+FEEDBACK_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ModelFacts:
     family: str | None
     loaded: bool
     tools: bool
+    feedback: float = 0.0  # users' smoothed rating in this category, -1..1
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class ScoreBreakdown:
     size_penalty: float
     loaded_bonus: float
     tools_bonus: float
+    feedback: float
     quality_weight: float
     total: float
 
@@ -88,13 +92,15 @@ def score(facts: ModelFacts, signals: Signals, preference: float) -> ScoreBreakd
     weight = quality_weight(preference, signals.difficulty)
     loaded = _LOADED_BONUS if facts.loaded else 0.0
     tools = _TOOLS_BONUS if signals.offers_tools and facts.tools else 0.0
-    total = weight * quality + (1 - weight) * speed - penalty + loaded + tools
+    feedback = FEEDBACK_WEIGHT * facts.feedback
+    total = weight * quality + (1 - weight) * speed - penalty + loaded + tools + feedback
     return ScoreBreakdown(
         quality=round(quality, 4),
         speed=round(speed, 4),
         size_penalty=round(penalty, 4),
         loaded_bonus=loaded,
         tools_bonus=tools,
+        feedback=round(feedback, 4),
         quality_weight=round(weight, 4),
         total=round(total, 4),
     )

@@ -17,6 +17,8 @@ from smarterrouter.storage.recorder import DecisionRecorder
 from smarterrouter.storage.records import (
     DecisionRecord,
     DecisionStatus,
+    Feedback,
+    FeedbackTotal,
     StoredModel,
     hash_conversation,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "DecisionRecord",
     "DecisionRecorder",
     "DecisionStatus",
+    "Feedback",
+    "FeedbackTotal",
     "Storage",
     "StorageError",
     "StoredModel",

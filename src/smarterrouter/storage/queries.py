@@ -149,6 +149,7 @@ def _decision_values(row: DecisionRecord) -> dict[str, Any]:
         "status": row.status,
         "latency_ms": row.latency_ms,
         "cached": row.cached,
+        "response_id": row.response_id,
     }
 
 
@@ -180,6 +181,7 @@ def _decision_record(row: DecisionRow) -> DecisionRecord:
         reason=row.reason,
         cached=row.cached,
         created_at=row.created_at,
+        response_id=row.response_id,
     )
 
 

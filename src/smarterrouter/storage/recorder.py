@@ -43,6 +43,7 @@ class DecisionRecorder:
         self._closing = False
         self._dropped = 0
         self._failed = 0
+        self._writing = 0  # rows taken from the queue but not yet committed
 
     @property
     def dropped(self) -> int:
@@ -90,6 +91,15 @@ class DecisionRecorder:
         while self._pending:
             await self._write(self._take_batch())
 
+    async def flush(self, limit: float = 5.0) -> None:
+        """Return once every row queued before the call is written (or `limit` seconds
+        passed): for a reader that must see the latest decisions, such as feedback."""
+        deadline = asyncio.get_running_loop().time() + limit
+        while (self._pending or self._writing) and self._task is not None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return
+            await asyncio.sleep(0.005)
+
     async def __aenter__(self) -> Self:
         self.start()
         return self
@@ -120,6 +130,7 @@ class DecisionRecorder:
         return [self._pending.popleft() for _ in range(count)]
 
     async def _write(self, batch: list[DecisionRecord]) -> None:
+        self._writing += len(batch)
         try:
             await self._storage.record_decisions(batch)
         except Exception:
@@ -127,3 +138,5 @@ class DecisionRecorder:
             # rows are lost, and counted.
             self._failed += len(batch)
             logger.exception("could not record %d routing decisions", len(batch))
+        finally:
+            self._writing -= len(batch)

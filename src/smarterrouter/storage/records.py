@@ -60,6 +60,7 @@ class DecisionRecord:
     reason: str = ""
     cached: bool = False
     created_at: datetime = field(default_factory=utc_now)
+    response_id: str | None = None  # the `id` of the answer the client got
 
     def __post_init__(self) -> None:
         # The hash column must never receive the prompt itself.
@@ -89,3 +90,30 @@ class StoredModel:
     @property
     def removed(self) -> bool:
         return self.removed_at is not None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A rating from -1 (bad) to 1 (great) of `model` in `category`; `response_id`
+    names the rated answer when the client gave one."""
+
+    model: str
+    category: str | None
+    score: float
+    comment: str | None = None
+    response_id: str | None = None
+    created_at: datetime = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        if not -1.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be between -1 and 1, got {self.score}")
+
+
+@dataclass(frozen=True)
+class FeedbackTotal:
+    """Every rating of one model in one category, summed."""
+
+    model: str
+    category: str | None
+    count: int
+    total: float

@@ -10,12 +10,13 @@ import asyncio
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from smarterrouter.backends.base import ModelInfo
+from smarterrouter.storage import feedback as fb
 from smarterrouter.storage import queries
 from smarterrouter.storage.engine import (
     describe_url,
@@ -24,7 +25,7 @@ from smarterrouter.storage.engine import (
     translate_errors,
 )
 from smarterrouter.storage.migrate import upgrade
-from smarterrouter.storage.records import DecisionRecord, StoredModel
+from smarterrouter.storage.records import DecisionRecord, Feedback, FeedbackTotal, StoredModel
 
 T = TypeVar("T")
 
@@ -91,6 +92,23 @@ class Storage:
         """The `limit` latest decisions, newest first."""
         return await self._transaction(
             "reading routing decisions", lambda s: queries.recent_decisions(s, limit)
+        )
+
+    async def add_feedback(self, feedback: Feedback) -> None:
+        await self._transaction("storing feedback", lambda s: fb.add_feedback(s, feedback))
+
+    async def rated_decision(self, response_id: str) -> tuple[str, str | None] | None:
+        """(model, category) of the answer with this response id, or None."""
+        return await self._transaction(
+            "finding the rated answer", lambda s: fb.rated_decision(s, response_id)
+        )
+
+    async def feedback_totals(self) -> list[FeedbackTotal]:
+        return await self._transaction("reading feedback", fb.feedback_totals)
+
+    async def decision_stats(self, since: datetime) -> dict[str, Any]:
+        return await self._transaction(
+            "reading decision statistics", lambda s: fb.decision_stats(s, since)
         )
 
     async def check(self) -> None:

@@ -99,6 +99,7 @@ class DecisionRow(Base):
         Index("ix_routing_decisions_created_at", "created_at"),
         Index("ix_routing_decisions_prompt_hash", "prompt_hash"),
         Index("ix_routing_decisions_request_id", "request_id"),
+        Index("ix_routing_decisions_response_id", "response_id"),
     )
 
     # BIGINT on PostgreSQL (the table only grows); SQLite's rowid is an INTEGER.
@@ -119,3 +120,25 @@ class DecisionRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     latency_ms: Mapped[float] = mapped_column(Float)
     cached: Mapped[bool]
+    # The `id` of the answer the client got, so that feedback can name it.
+    response_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class FeedbackRow(Base):
+    """A user's rating of one answer (by its response id) or of a model in a category."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("score >= -1 AND score <= 1", name="score"),
+        Index("ix_feedback_model_category", "model", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    created_at: Mapped[datetime]
+    response_id: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(512))
+    category: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
