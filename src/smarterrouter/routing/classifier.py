@@ -1,0 +1,125 @@
+"""Category and difficulty of a conversation, from a small linear model.
+
+Two multinomial logistic regressions over `features.py` (trained offline by
+`bench/train_router.py` on the project's own labelled prompts) are shipped as
+one JSON file, read on first use and kept. The last user turn decides; earlier
+turns and the system prompt only count in proportion to how unsure the last
+turn alone is, so "and in rust?" after a coding exchange stays coding while
+"thanks, it works now!" or a change of topic does not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import cast
+
+from smarterrouter.routing.features import Features, difficulty_features, message_features
+
+_WEIGHTS_FILE = "classifier.json"
+# How much the conversation may pull a doubtful last turn towards its topic.
+CONTEXT_WEIGHT = 0.9
+# Only this much of the earlier conversation is read: the recent part is the
+# topic, and it bounds the cost for long chats.
+_CONTEXT_CHARS = 3000
+# "now add tests", "and in rust?": words that continue the previous request.
+_CONTINUATIONS = frozenset({"now", "also", "and", "instead", "same", "again", "too"})
+_CONTINUATION_PULL = 1.5
+_SHORT_TURN_CHARS = 160
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Weights of one multinomial logistic regression: feature -> per-label weight."""
+
+    labels: tuple[str, ...]
+    weights: Mapping[str, Sequence[float]]
+
+    def probabilities(self, feats: Features) -> dict[str, float]:
+        scores = [0.0] * len(self.labels)
+        for name, value in feats.items():
+            row = self.weights.get(name)
+            if row is not None:
+                for i, w in enumerate(row):
+                    scores[i] += w * value
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
+
+    def to_json(self) -> dict[str, object]:
+        return {"labels": list(self.labels), "weights": dict(self.weights)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> LinearModel:
+        labels = tuple(cast(list[str], data["labels"]))
+        weights = cast(dict[str, list[float]], data["weights"])
+        return cls(labels=labels, weights=weights)
+
+
+@dataclass(frozen=True)
+class Models:
+    category: LinearModel
+    difficulty: LinearModel
+
+
+@cache
+def load_models() -> Models:
+    """The shipped models, read once on first use (not at import)."""
+    text = resources.files("smarterrouter.routing.data").joinpath(_WEIGHTS_FILE).read_text("utf-8")
+    data = json.loads(text)
+    return Models(
+        category=LinearModel.from_json(data["category"]),
+        difficulty=LinearModel.from_json(data["difficulty"]),
+    )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    difficulty: str
+    confidence: float  # probability of the chosen category
+
+
+def _argmax(probs: Mapping[str, float]) -> str:
+    return max(sorted(probs), key=lambda k: probs[k])
+
+
+def category_probabilities(
+    last: Features,
+    context: str,
+    model: LinearModel,
+    context_weight: float = CONTEXT_WEIGHT,
+    continues: bool = False,
+) -> dict[str, float]:
+    """The last turn's probabilities, pulled towards the context's when unsure."""
+    probs = model.probabilities(last)
+    if not context.strip():
+        return probs
+    ctx = model.probabilities(message_features(context[-_CONTEXT_CHARS:]))
+    pull = context_weight * (1.0 - max(probs.values()))
+    if continues:
+        pull = max(pull, _CONTINUATION_PULL)
+    return {k: (probs[k] + pull * ctx[k]) / (1 + pull) for k in probs}
+
+
+def _continues(last: str) -> bool:
+    """A short turn that opens by carrying on from the previous request."""
+    if len(last) > _SHORT_TURN_CHARS:
+        return False
+    opening = last.lower().replace(",", " ").replace(".", " ").split()[:3]
+    return any(word in _CONTINUATIONS for word in opening)
+
+
+def predict(last: str, context: str = "", models: Models | None = None) -> Prediction:
+    """Category and difficulty of the last user turn, in its conversation."""
+    models = models or load_models()
+    feats = message_features(last)
+    probs = category_probabilities(feats, context, models.category, continues=_continues(last))
+    category = _argmax(probs)
+    difficulty = _argmax(models.difficulty.probabilities(difficulty_features(feats, category)))
+    return Prediction(category=category, difficulty=difficulty, confidence=probs[category])

@@ -1,0 +1,136 @@
+"""The request classifier on real-looking prompts, in several languages."""
+
+from typing import Any
+
+import pytest
+
+from smarterrouter.routing.actions import wants_action
+from smarterrouter.routing.classifier import LinearModel, category_probabilities, predict
+from smarterrouter.routing.features import effective_length, message_features, split_paste
+from smarterrouter.routing.signals import classify
+
+
+def chat(*turns: tuple[str, Any]) -> dict[str, Any]:
+    return {"messages": [{"role": r, "content": c} for r, c in turns]}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        ("how do i undo the last git commit but keep my changes", "coding"),
+        ("write a bash script that deletes log files older than 7 days", "coding"),
+        ("¿Cómo ordeno una lista de diccionarios por una clave en Python?", "coding"),
+        ("Wie schreibe ich eine Funktion in JavaScript, die ein Array mischt?", "coding"),
+        ("用Python写一个函数，计算列表中每个单词出现的次数。", "coding"),  # noqa: RUF001
+        ("what's 15% of 80", "reasoning"),
+        ("solve 3x + 7 = 22 and show the steps", "reasoning"),
+        ("Combien font 144 divisé par 12 ?", "reasoning"),
+        ("write a haiku about the first snow", "creativity"),
+        ("give me 5 funny names for a hamster", "creativity"),
+        ("Écris un petit poème pour l'anniversaire de ma sœur", "creativity"),
+        (
+            "Schreibe eine kurze Geschichte über einen Drachen, der Angst vor Mäusen hat",
+            "creativity",
+        ),
+        ("who wrote one hundred years of solitude", "general"),
+        ("what's the capital of portugal", "general"),
+        ("¿Cuál es la capital de Argentina?", "general"),
+    ],
+)
+def test_category(prompt: str, category: str) -> None:
+    assert classify(chat(("user", prompt))).category == category
+
+
+@pytest.mark.parametrize(
+    ("prompt", "difficulty"),
+    [
+        ("hi!", "simple"),
+        ("who painted the starry night", "simple"),
+        ("how do I reverse a list in python", "simple"),
+        (
+            "implement a lock-free concurrent hash map in C++ with correct memory ordering, "
+            "resizing without stopping readers, and a stress test; explain every ordering choice",
+            "hard",
+        ),
+        ("prove that there are infinitely many primes of the form 4k+3", "hard"),
+        (
+            "write a 300-word story about a lighthouse keeper who adopts a seagull, warm tone",
+            "medium",
+        ),
+    ],
+)
+def test_difficulty(prompt: str, difficulty: str) -> None:
+    assert classify(chat(("user", prompt))).difficulty == difficulty
+
+
+CODING_EXCHANGE = (
+    ("user", "write a python function that parses a date like 2024-03-01"),
+    ("assistant", "```python\ndef parse(s):\n    return datetime.date.fromisoformat(s)\n```"),
+)
+
+
+def test_a_follow_up_takes_the_topic_of_the_conversation() -> None:
+    assert classify(chat(*CODING_EXCHANGE, ("user", "and in rust?"))).category == "coding"
+
+
+def test_a_change_of_topic_is_not_pulled_back() -> None:
+    turn = ("user", "unrelated, but write me a short poem about my new kitten")
+    assert classify(chat(*CODING_EXCHANGE, turn)).category == "creativity"
+
+
+def test_context_only_counts_when_the_last_turn_is_unsure() -> None:
+    model = LinearModel(labels=("a", "b"), weights={"w:sure": [9.0, 0.0], "w:other": [0.0, 9.0]})
+    sure = category_probabilities({"w:sure": 1.0}, "other other", model)
+    unsure = category_probabilities({}, "other other", model)
+    assert sure["a"] > 0.99
+    assert unsure["b"] > unsure["a"]
+
+
+def test_a_long_pasted_log_is_coding() -> None:
+    log = "\n".join(
+        f"2024-05-01T10:{i:02d}:00Z api-{i % 3} ERROR redis.exceptions.ConnectionError: "
+        f"Error 111 connecting to cache:6379. Connection refused. (retry {i})"
+        for i in range(60)
+    )
+    assert classify(chat(("user", f"why does this keep happening?\n\n{log}"))).category == "coding"
+
+
+def test_a_long_pasted_article_with_a_short_ask_is_general_and_simple() -> None:
+    article = "The council approved the new bike lanes after a long debate about parking. " * 80
+    s = classify(chat(("user", f"{article}\n\nsummarize in one line")))
+    assert (s.category, s.difficulty) == ("general", "simple")
+
+
+def test_split_paste_keeps_the_instruction_apart() -> None:
+    parts = split_paste("translate this to german\n\n" + "Long paragraph of text. " * 60)
+    assert parts.instruction == "translate this to german"
+    assert parts.paste
+    assert split_paste("short question?").paste == ""
+
+
+def test_cjk_counts_as_more_than_one_character() -> None:
+    assert effective_length("日本語") == 9
+    assert effective_length("abc") == 3
+
+
+def test_features_and_prediction_are_deterministic() -> None:
+    prompt = "Escribe un cuento corto sobre un gato que aprende a programar en Python"
+    assert message_features(prompt) == message_features(prompt)
+    assert {predict(prompt) for _ in range(5)} == {predict(prompt)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "system", "expected"),
+    [
+        ("run the test suite on the release/2.1 branch and tell me what fails", "", True),
+        ("ssh into db-replica-3 and check the disk usage", "", True),
+        ("what's the bitcoin price right now?", "", True),
+        ("turn off the living room lights", "", True),
+        ("book it for friday at 8", "You can search and book restaurants.", True),
+        ("how do I run the tests in pytest with verbose output?", "", False),
+        ("write a poem about running in the rain", "", False),
+        ("find all integer solutions of x^2 - y^2 = 15", "", False),
+    ],
+)
+def test_wants_action(prompt: str, system: str, expected: bool) -> None:
+    assert wants_action(prompt, system) is expected
