@@ -193,6 +193,7 @@ def _print_explain(report: dict[str, Any]) -> None:
                 f"{f['speed']:.3f}",
                 f"{f['size_penalty']:.3f}",
                 f"{bonus:.2f}",
+                f"{f['feedback']:+.3f}",
                 "; ".join(c["notes"]),
             ]
         )

@@ -18,6 +18,10 @@ from smarterrouter.settings import BackendConfig, Settings
 from support.router import RouterServer
 
 HI = [{"role": "user", "content": "Say hi to my friend"}]
+HARD = (
+    "Prove that the lock-free queue below is linearizable under concurrent enqueue "
+    "and dequeue, and that it is free of the ABA problem"
+)
 BIG = FakeOllamaModel(
     "qwen2.5:14b", "qwen2", "14.8B", 14_770_033_664, "Q4_K_M",
     ("completion", "tools"), 32768, 8_988_124_069, "7cdf5a0187d5" + "0" * 52,
@@ -94,7 +98,7 @@ def test_virtual_models_are_configurable(
 def test_explain_shows_every_model_with_factors_or_why_it_was_left_out(
     server: RouterServer,
 ) -> None:
-    prompt = "Prove rigorously that this lock-free queue is linearizable"
+    prompt = HARD
     resp = httpx.get(f"{server.url}/admin/explain", params={"prompt": prompt})
     assert resp.status_code == 200
     report = resp.json()
@@ -145,7 +149,7 @@ def test_the_explain_command_prints_the_decision(pool: FakeOllama, tmp_path: Pat
     exe = Path(sys.executable).with_name("smarterrouter")
     env = {"ROUTER_OLLAMA_URL": pool.url, "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [str(exe), "explain", "Prove rigorously that this lock-free queue is linearizable"],
+        [str(exe), "explain", HARD],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
     assert "difficulty hard" in out
