@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse
 
 from smarterrouter import __version__
 from smarterrouter.api import admin, feedback, health, openai
-from smarterrouter.backends.factory import create_backend
+from smarterrouter.backends.factory import breaker_config, create_backend
 from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.backends.resilience import CircuitBreakers
 from smarterrouter.errors import RouterError
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
@@ -60,10 +61,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     storage = await Storage.open(settings.database_url)
     recorder = DecisionRecorder(storage)
     recorder.start()
+    breakers = CircuitBreakers(breaker_config(settings))
     registry = BackendRegistry(
-        [create_backend(c, settings) for c in settings.backend_configs()],
+        [create_backend(c, settings, breakers) for c in settings.backend_configs()],
         settings.model_overrides,
     )
+    app.state.breakers = breakers
     await _discover(registry, storage)
     book = FeedbackBook(
         (t.model, t.category, t.count, t.total) for t in await storage.feedback_totals()

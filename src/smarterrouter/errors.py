@@ -104,11 +104,14 @@ class BackendError(RouterError):
         backend: str,
         upstream_status: int | None = None,
         retryable: bool = True,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.backend = backend
         self.upstream_status = upstream_status
         self.retryable = retryable
+        # Seconds the upstream asked us to wait (its Retry-After header).
+        self.retry_after = retry_after
         if upstream_status in _CLIENT_FAULTS:
             # The upstream judged the request itself wrong (too long for the
             # context, a bad parameter): that is the client's 400, not a 502.

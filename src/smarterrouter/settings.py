@@ -107,6 +107,17 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+    # Resilience: retries of transient failures, a circuit breaker per backend operation
+    backend_retry_enabled: bool = True
+    backend_max_retries: int = Field(default=3, ge=0)
+    backend_retry_base_delay: float = Field(default=0.5, gt=0)
+    backend_retry_max_delay: float = Field(default=8.0, gt=0)
+    backend_circuit_breaker_enabled: bool = True
+    backend_circuit_breaker_failure_threshold: int = Field(default=5, ge=1)
+    backend_circuit_breaker_reset_timeout: float = Field(default=60.0, gt=0)
+    backend_circuit_breaker_half_open_max_attempts: int = Field(default=3, ge=1)
+    backend_circuit_breaker_sliding_window_size: int = Field(default=100, ge=1)
+
     model_keep_alive: str = Field(default="-1", pattern=r"^-?\d+(\.\d+)?[smh]?$|^(\d+[hms])+$")
 
     @field_validator("admin_api_key", "openai_api_key", "embed_model", mode="before")

@@ -31,6 +31,9 @@ def cloud() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(backends: list[BackendConfig], **extra: Any) -> Settings:
+        # Retries off unless a test turns them on: most tests here inject one
+        # failure to watch the next model take over, which a retry would hide.
+        extra.setdefault("backend_retry_enabled", False)
         return Settings(
             _env_file=None,  # type: ignore[call-arg]
             backends=backends,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from smarterrouter.api.deps import GatewayDep, RecorderDep, StorageDep
 from smarterrouter.api.openai import QualityHeader
@@ -53,3 +54,26 @@ async def stats(
     await recorder.flush()  # count the requests of the last moments too
     since = datetime.now(UTC) - timedelta(seconds=window)
     return {"window_seconds": window, **await storage.decision_stats(since)}
+
+
+@router.get("/backends")
+async def backends(request: Request) -> dict[str, Any]:
+    """Each backend: reachable at the last discovery, how many models, and the
+    state of its circuit breakers (one per operation, once used)."""
+    registry = request.app.state.registry
+    breakers = [asdict(b) for b in request.app.state.breakers.snapshots()]
+    return {
+        "backends": [
+            _backend(name, registry.status.get(name), breakers) for name in registry.backends
+        ]
+    }
+
+
+def _backend(name: str, status: Any, breakers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "ok": status.ok if status else None,  # None: not asked yet
+        "models": status.models if status else 0,
+        "error": status.error if status else None,
+        "circuit_breakers": [b for b in breakers if b["backend"] == name],
+    }

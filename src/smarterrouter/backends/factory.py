@@ -7,6 +7,12 @@ from smarterrouter.backends.http import make_client
 from smarterrouter.backends.llamacpp import LlamaCppBackend
 from smarterrouter.backends.ollama import OllamaBackend
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
+from smarterrouter.backends.resilience import (
+    BreakerConfig,
+    CircuitBreakers,
+    RetryPolicy,
+    with_resilience,
+)
 from smarterrouter.settings import BackendConfig, Settings
 
 
@@ -18,7 +24,36 @@ def keep_alive(value: str) -> int | str:
         return value
 
 
-def create_backend(config: BackendConfig, settings: Settings) -> Backend:
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        enabled=settings.backend_retry_enabled,
+        max_retries=settings.backend_max_retries,
+        base_delay=settings.backend_retry_base_delay,
+        max_delay=settings.backend_retry_max_delay,
+    )
+
+
+def breaker_config(settings: Settings) -> BreakerConfig:
+    return BreakerConfig(
+        enabled=settings.backend_circuit_breaker_enabled,
+        failure_threshold=settings.backend_circuit_breaker_failure_threshold,
+        reset_timeout=settings.backend_circuit_breaker_reset_timeout,
+        half_open_max_attempts=settings.backend_circuit_breaker_half_open_max_attempts,
+        sliding_window_size=settings.backend_circuit_breaker_sliding_window_size,
+    )
+
+
+def create_backend(
+    config: BackendConfig, settings: Settings, breakers: CircuitBreakers | None = None
+) -> Backend:
+    """A backend for `config` with retries and circuit breakers (`breakers` shared
+    app-wide, so that their states can be shown together)."""
+    if breakers is None:
+        breakers = CircuitBreakers(breaker_config(settings))
+    return with_resilience(_create_plain(config, settings), retry_policy(settings), breakers)
+
+
+def _create_plain(config: BackendConfig, settings: Settings) -> Backend:
     """A backend for `config`, owning a new pooled client (closed by its `aclose`)."""
     client = make_client(
         config.url,

@@ -21,12 +21,14 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 import httpx
 import orjson
 
+from smarterrouter.backends.resilience import parse_retry_after
 from smarterrouter.errors import BackendError, BackendTimeout, BackendUnavailable
 
 JSON = dict[str, Any]
@@ -102,7 +104,9 @@ def body_message(body: bytes) -> str | None:
     return None if found is None else found[:_MAX_DETAIL_CHARS]
 
 
-def error_for_status(backend: str, status: int, body: bytes) -> BackendError:
+def error_for_status(
+    backend: str, status: int, body: bytes, headers: Mapping[str, str] | None = None
+) -> BackendError:
     """The BackendError for an upstream's error answer."""
     detail = body_message(body) or _phrase(status)
     return BackendError(
@@ -110,7 +114,15 @@ def error_for_status(backend: str, status: int, body: bytes) -> BackendError:
         backend=backend,
         upstream_status=status,
         retryable=is_retryable_status(status),
+        retry_after=_retry_after(status, headers),
     )
+
+
+def _retry_after(status: int, headers: Mapping[str, str] | None) -> float | None:
+    # Only 429 and 503 carry a Retry-After that means something for a repeat.
+    if status not in (429, 503) or not headers or "retry-after" not in headers:
+        return None
+    return parse_retry_after(headers["retry-after"], datetime.now(UTC))
 
 
 def _phrase(status: int) -> str:
@@ -125,7 +137,7 @@ async def ensure_ok(response: httpx.Response, backend: str) -> None:
     if response.status_code < 400:
         return
     body = await response.aread()
-    raise error_for_status(backend, response.status_code, body)
+    raise error_for_status(backend, response.status_code, body, response.headers)
 
 
 @contextlib.contextmanager

@@ -228,3 +228,21 @@ async def test_an_answer_that_is_not_a_json_object_is_a_backend_error(body: obje
 async def test_an_empty_answer_is_an_empty_object() -> None:
     async with client_for(lambda _: httpx.Response(200)) as client:
         assert await call_json(client, "up", "GET", "/health") == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "expected"),
+    [(429, "3", 3.0), (503, "0", 0.0), (429, None, None), (500, "3", None), (429, "soon", None)],
+)
+async def test_retry_after_rides_on_the_error(
+    status: int, header: str | None, expected: float | None
+) -> None:
+    headers = {"Retry-After": header} if header is not None else {}
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": "busy"}, headers=headers)
+
+    async with client_for(handler) as client:
+        with pytest.raises(BackendError) as caught:
+            await call_json(client, "up", "POST", "/v1/chat/completions", {})
+    assert caught.value.retry_after == expected
