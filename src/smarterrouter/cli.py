@@ -1,4 +1,4 @@
-"""`smarterrouter serve | models | explain | doctor`."""
+"""`smarterrouter serve | models | explain | vram | doctor`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     explain.add_argument(
         "--quality", type=_preference, help="a quality preference from 0 (fastest) to 1 (best)"
     )
+    sub.add_parser("vram", help="GPU memory, the budget, and what the backends have loaded")
     sub.add_parser("doctor", help="check backends, database and GPU, and say what to fix")
     args = parser.parse_args(argv)
 
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "models":
         return asyncio.run(commands.print_models(settings))
+    if args.command == "vram":
+        return asyncio.run(commands.print_vram(settings))
     if args.command == "explain":
         return asyncio.run(commands.print_explain(settings, args.prompt, args.model, args.quality))
     return asyncio.run(commands.doctor(settings))

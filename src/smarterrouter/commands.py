@@ -198,3 +198,53 @@ def _print_explain(report: dict[str, Any]) -> None:
             ]
         )
     print(_table(rows))
+
+
+async def print_vram(settings: Settings) -> int:
+    """`smarterrouter vram`: what /admin/vram shows, as tables."""
+    from smarterrouter.vram.status import vram_status
+
+    registry = _registry(settings)
+    try:
+        status = await vram_status(
+            list(registry.backends.values()),
+            max_total_gb=settings.vram_max_total_gb,
+            buffer_gb=settings.vram_buffer_gb,
+            threshold_pct=settings.vram_unload_threshold_pct,
+        )
+    finally:
+        await registry.aclose()
+    budget = status["budget"]
+    print(f"{status['summary']}")
+    if status["gpus"]:
+        rows = [["GPU", "NAME", "TOTAL", "USED", "FREE", "SOURCE"]]
+        rows += [
+            [f"{g['vendor']}:{g['index']}", g["name"], _gib(g["total_bytes"]),
+             _gib(g["used_bytes"]), _gib(g["free_bytes"]), g["source"]]
+            for g in status["gpus"]
+        ]  # fmt: skip
+        print(_table(rows))
+    elif status["system"]:
+        system = status["system"]
+        total, available = _gib(system["total_bytes"]), _gib(system["available_bytes"])
+        print(f"system memory: {total} total, {available} available")
+    limit, buffer = _gib(budget["limit_bytes"]), _gib(budget["buffer_bytes"])
+    print(
+        f"budget: {_gib(budget['bytes'])} ({budget['source']}: limit {limit} minus {buffer} "
+        f"buffer), {status['budget_used_pct']}% used"
+    )
+    if status["loaded"]:
+        rows = [["LOADED MODEL", "BACKEND", "MEMORY", "FIGURE FROM"]]
+        rows += [
+            [e["model"], e["backend"], _gib(e["bytes"]), e["source"]] for e in status["loaded"]
+        ]
+        print(_table(rows))
+    else:
+        print("no model loaded")
+    for warning in status["warnings"]:
+        print(f"! {warning}")
+    return 0
+
+
+def _gib(value: int | None) -> str:
+    return "-" if value is None else f"{value / 2**30:.2f} GiB"

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+    # GPU memory
+    vram_max_total_gb: float | None = Field(default=None, ge=0)
+    vram_buffer_gb: float = Field(default=1.5, ge=0)
+    vram_unload_threshold_pct: float = Field(default=85.0, gt=0, le=100)
+
     # Resilience: retries of transient failures, a circuit breaker per backend operation
     backend_retry_enabled: bool = True
     backend_max_retries: int = Field(default=3, ge=0)
@@ -120,7 +125,9 @@ class Settings(BaseSettings):
 
     model_keep_alive: str = Field(default="-1", pattern=r"^-?\d+(\.\d+)?[smh]?$|^(\d+[hms])+$")
 
-    @field_validator("admin_api_key", "openai_api_key", "embed_model", mode="before")
+    @field_validator(
+        "admin_api_key", "openai_api_key", "embed_model", "vram_max_total_gb", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

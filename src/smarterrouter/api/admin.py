@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from smarterrouter.api.deps import GatewayDep, RecorderDep, StorageDep
 from smarterrouter.api.openai import QualityHeader
 from smarterrouter.security.limits import RawBody
+from smarterrouter.vram.status import vram_status
 
 router = APIRouter(prefix="/admin")
 
@@ -77,3 +78,18 @@ def _backend(name: str, status: Any, breakers: list[dict[str, Any]]) -> dict[str
         "error": status.error if status else None,
         "circuit_breakers": [b for b in breakers if b["backend"] == name],
     }
+
+
+@router.get("/vram")
+async def vram(request: Request) -> dict[str, Any]:
+    """GPUs (or system memory) with total, used and free, the budget, what each
+    managed backend says it has loaded (and where that figure comes from), and
+    warnings."""
+    settings = request.app.state.settings
+    return await vram_status(
+        list(request.app.state.registry.backends.values()),
+        max_total_gb=settings.vram_max_total_gb,
+        buffer_gb=settings.vram_buffer_gb,
+        threshold_pct=settings.vram_unload_threshold_pct,
+        probe=getattr(request.app.state, "vram_probe", None),
+    )
