@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
 from smarterrouter import __version__
@@ -28,8 +29,13 @@ from smarterrouter.ratings import Ratings
 from smarterrouter.routing.dispatch import Dispatcher
 from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.security.admin import require_admin
+from smarterrouter.security.cors import cors_options
+from smarterrouter.security.gate import ClientGate
 from smarterrouter.settings import Settings
+from smarterrouter.shutdown import Draining, ShutdownGate
 from smarterrouter.storage import DecisionRecorder, Storage
+from smarterrouter.vram import compute_budget, detect_async
+from smarterrouter.vram.manager import MemoryManager
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,14 @@ def create_app(settings: Settings) -> FastAPI:
     # Upstream error messages reach clients; a backend that echoes our key must
     # not hand it to them.
     app.state.redact = Redactor(settings_secrets(settings))
+    # Added innermost first: request ids and the access line wrap every answer,
+    # CORS headers reach refusals too, and a draining router refuses before
+    # spending a rate-limit hit.
+    app.add_middleware(ClientGate, settings=settings)
+    app.state.draining = Draining()
+    app.add_middleware(ShutdownGate, draining=app.state.draining)
+    if (cors := cors_options(settings)) is not None:
+        app.add_middleware(CORSMiddleware, **cors)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(openai.router)
     app.include_router(feedback.router)
@@ -74,12 +88,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.registry = registry
     app.state.storage = storage
     app.state.recorder = recorder
+    memory = await _memory_manager(settings, registry)
+    app.state.memory = memory
     app.state.gateway = Gateway(
-        settings, registry, Dispatcher(registry), recorder.record, app.state.redact, book
+        settings, registry, Dispatcher(registry, memory), recorder.record, app.state.redact, book
     )
     app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)
     poller = asyncio.create_task(_poll(registry, storage, settings.polling_interval))
+    pinning = asyncio.create_task(memory.load_pinned())
     log.info(
         "SmarterRouter %s serving %s on %s:%s with %d models from %d backends",
         __version__,
@@ -92,12 +109,36 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
+        for task in (poller, pinning):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await recorder.aclose()
         await registry.aclose()
         await storage.aclose()
+
+
+async def _memory_manager(settings: Settings, registry: BackendRegistry) -> MemoryManager:
+    """The budget is fixed at start: the probes' total (or the configured limit)
+    less the buffer; what is loaded is asked of the backends at each decision."""
+    report = await detect_async()
+    budget = compute_budget(
+        report.total_bytes,
+        max_total_gb=settings.vram_max_total_gb,
+        buffer_gb=settings.vram_buffer_gb,
+    )
+    log.info(
+        "memory: %s; budget %.2f GiB (%s)", report.summary, budget.bytes / 2**30, budget.source
+    )
+    return MemoryManager(
+        registry,
+        lambda: budget.bytes,
+        strategy=settings.vram_unload_strategy,
+        pinned=settings.pinned_model,
+        auto_unload=settings.vram_auto_unload_enabled,
+        unmanaged={c.name for c in settings.backend_configs() if not c.manage_memory},
+        default_gb=settings.vram_default_estimate_gb,
+    )
 
 
 async def _discover(registry: BackendRegistry, storage: Storage) -> None:

@@ -13,6 +13,7 @@ from pydantic import (
     AliasChoices,
     BaseModel,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     ValidationError,
     field_validator,
@@ -33,6 +34,8 @@ class BackendConfig(BaseModel):
     url: str = Field(min_length=1)
     api_key: str | None = Field(default=None, repr=False)
     model_prefix: str = ""
+    # False for a backend on another machine: its memory is not the router's to plan.
+    manage_memory: bool = True
 
     @field_validator("url")
     @classmethod
@@ -80,6 +83,37 @@ class Settings(BaseSettings):
     # Security
     admin_api_key: SecretStr | None = None
 
+    # Security and limits
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list, repr=False)
+    rate_limit_enabled: bool = False
+    rate_limit_requests_per_minute: int = Field(default=60, ge=1)
+    rate_limit_admin_requests_per_minute: int = Field(default=10, ge=1)
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = Field(default=None, repr=False)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_mb: float = Field(default=64.0, gt=0)
+    max_messages: int = Field(default=1000, ge=1)
+    max_content_chars: int = Field(default=2_000_000, ge=1)
+    max_images: int = Field(default=20, ge=0)
+    max_image_mb: float = Field(default=20.0, gt=0)
+    shutdown_timeout: int = Field(default=30, ge=0)
+
+    @field_validator("api_keys", "trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _parse_list(cls, value: Any) -> Any:
+        # A comma list for people, a JSON list for tools that write one.
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     # Storage
     database_url: str = "sqlite:///data/router.db"
 
@@ -111,6 +145,10 @@ class Settings(BaseSettings):
     vram_max_total_gb: float | None = Field(default=None, ge=0)
     vram_buffer_gb: float = Field(default=1.5, ge=0)
     vram_unload_threshold_pct: float = Field(default=85.0, gt=0, le=100)
+    vram_unload_strategy: Literal["lru", "largest"] = "lru"
+    vram_auto_unload_enabled: bool = True
+    vram_default_estimate_gb: float = Field(default=8.0, gt=0)
+    pinned_model: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Resilience: retries of transient failures, a circuit breaker per backend operation
     backend_retry_enabled: bool = True
@@ -174,6 +212,16 @@ class Settings(BaseSettings):
         bad = {name: p for name, p in value.items() if not 0.0 <= p <= 1.0 or not name}
         if bad:
             raise ValueError(f"each preference must be between 0 and 1: {bad}")
+        return value
+
+    @field_validator("pinned_model", mode="before")
+    @classmethod
+    def _name_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
     @field_validator("model_overrides", mode="before")

@@ -125,7 +125,9 @@ def test_explain_post_gives_the_decision_the_request_gets(server: RouterServer) 
 
 
 def test_no_next_model_for_the_clients_own_mistake(server: RouterServer, pool: FakeOllama) -> None:
-    pool.inject(Fault(status=400, message="invalid option 'mirostat'", times=None))
+    pool.inject(
+        Fault(status=400, message="invalid option 'mirostat'", times=None, path="/api/chat")
+    )
     resp = httpx.post(f"{server.openai_url}/chat/completions", json={"messages": HI})
     assert resp.status_code == 400
     assert "mirostat" in resp.json()["error"]["message"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from smarterrouter.backends.base import JSON, ChatRequest, EmbedRequest
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import AllBackendsFailed, BackendError, RouterError
 from smarterrouter.routing.policy import RoutedModel
+from smarterrouter.vram.manager import MemoryManager
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,28 @@ class StreamStart:
 
 
 class Dispatcher:
-    def __init__(self, registry: BackendRegistry) -> None:
+    def __init__(self, registry: BackendRegistry, memory: MemoryManager | None = None) -> None:
+        """`memory`, when given, makes room for each model before it is called."""
         self._registry = registry
+        self._memory = memory
+
+    async def _prepare(self, model: RoutedModel) -> None:
+        if self._memory is not None:
+            await self._memory.prepare(model)
+
+    def _using(self, model: RoutedModel) -> AbstractAsyncContextManager[None]:
+        return self._memory.using(model) if self._memory is not None else nullcontext()
+
+    async def _busy_while(
+        self, model: RoutedModel, stream: AsyncIterator[JSON]
+    ) -> AsyncIterator[JSON]:
+        """The stream, with its model marked busy until the stream ends or is closed."""
+        async with self._using(model):
+            try:
+                async for chunk in stream:
+                    yield chunk
+            finally:
+                await _close(stream)
 
     async def chat(
         self, candidates: Sequence[RoutedModel], body: Mapping[str, Any]
@@ -51,7 +73,9 @@ class Dispatcher:
         for model in candidates:
             backend = self._registry.backend(model.backend)
             try:
-                answer = await backend.chat(ChatRequest(model.native_name, body))
+                await self._prepare(model)
+                async with self._using(model):
+                    answer = await backend.chat(ChatRequest(model.native_name, body))
             except BackendError as exc:
                 last = self._failed(attempts, model, exc)
                 if _client_fault(exc):
@@ -67,12 +91,19 @@ class Dispatcher:
         last: BackendError | None = None
         for model in candidates:
             backend = self._registry.backend(model.backend)
-            stream = backend.stream_chat(ChatRequest(model.native_name, body))
+            try:
+                await self._prepare(model)
+            except BackendError as cold:
+                last = self._failed(attempts, model, cold)
+                continue
+            stream = self._busy_while(
+                model, backend.stream_chat(ChatRequest(model.native_name, body))
+            )
             try:
                 first = await anext(stream)
             except StopAsyncIteration:
-                exc = BackendError("the stream ended before any chunk", backend=model.backend)
-                last = self._failed(attempts, model, exc)
+                empty = BackendError("the stream ended before any chunk", backend=model.backend)
+                last = self._failed(attempts, model, empty)
                 continue
             except BackendError as exc:
                 await _close(stream)
@@ -85,7 +116,9 @@ class Dispatcher:
 
     async def embed(self, model: RoutedModel, body: Mapping[str, Any]) -> JSON:
         backend = self._registry.backend(model.backend)
-        return await backend.embed(EmbedRequest(model.native_name, body))
+        await self._prepare(model)
+        async with self._using(model):
+            return await backend.embed(EmbedRequest(model.native_name, body))
 
     @staticmethod
     def _failed(attempts: list[Attempt], model: RoutedModel, exc: BackendError) -> BackendError:
