@@ -20,6 +20,7 @@ from smarterrouter.api import admin, feedback, health, openai
 from smarterrouter.backends.factory import breaker_config, create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.backends.resilience import CircuitBreakers
+from smarterrouter.cache import MemoryResponseStore, ResponseCache
 from smarterrouter.errors import RouterError
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
@@ -90,8 +91,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.recorder = recorder
     memory = await _memory_manager(settings, registry)
     app.state.memory = memory
+    cache = ResponseCache(
+        MemoryResponseStore(settings.cache_response_max_size, settings.cache_ttl_seconds),
+        enabled=settings.cache_enabled,
+        cache_nondeterministic=settings.cache_nondeterministic,
+    )
+    app.state.cache = cache
     app.state.gateway = Gateway(
-        settings, registry, Dispatcher(registry, memory), recorder.record, app.state.redact, book
+        settings,
+        registry,
+        Dispatcher(registry, memory),
+        recorder.record,
+        app.state.redact,
+        book,
+        cache,
     )
     app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,15 @@ from starlette.responses import Response, StreamingResponse
 
 from smarterrouter.backends.base import JSON
 from smarterrouter.backends.registry import BackendRegistry
+from smarterrouter.cache import (
+    CACHE_HEADER,
+    OPT_OUT_FIELD,
+    Lookup,
+    MemoryResponseStore,
+    ResponseCache,
+    StreamAssembler,
+    replay_chunks,
+)
 from smarterrouter.errors import (
     BackendError,
     InvalidRequest,
@@ -84,6 +93,7 @@ class Gateway:
         record: Callable[[DecisionRecord], None],
         redact: Callable[[str], str] = str,
         feedback: FeedbackBook | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry
@@ -91,6 +101,7 @@ class Gateway:
         self._record = record
         self._redact = redact  # for error text that reaches the client
         self.feedback = feedback or FeedbackBook()
+        self._cache = cache or ResponseCache(MemoryResponseStore(1, 1.0), enabled=False)
         self.router_model = settings.external_model_name
         self._routed_names = routed_names(settings)
 
@@ -176,16 +187,27 @@ class Gateway:
             raise InvalidRequest(validation_message(exc)) from None
         return body
 
-    async def chat(self, raw: bytes, quality: str | None = None) -> Response:
+    async def chat(
+        self, raw: bytes, quality: str | None = None, cache_control: str | None = None
+    ) -> Response:
         body = self._checked_chat_body(raw)
         started = time.perf_counter()
+        lookup = await self._cache_lookup(body, quality, cache_control)
+        body.pop(OPT_OUT_FIELD, None)  # ours only: upstreams may refuse unknown fields
+        if lookup.answer is not None:
+            return self._answer_from_cache(body, lookup, started)
         target = await self.resolve(body, quality)
         if body.get("stream"):
             start = await self._open_stream(target, body, started)
+            headers = {
+                MODEL_HEADER: start.model.public_name,
+                CACHE_HEADER: lookup.header,
+                "Cache-Control": "no-cache",
+            }
             return StreamingResponse(
-                self._relay(start, body, target, started),
+                self._relay(start, body, target, started, lookup),
                 media_type="text/event-stream",
-                headers={MODEL_HEADER: start.model.public_name, "Cache-Control": "no-cache"},
+                headers=headers,
             )
         try:
             model, answer, attempts = await self._dispatcher.chat(target.candidates, body)
@@ -193,12 +215,63 @@ class Gateway:
             self._note(body, target, None, exc.status_code, started, list(exc.attempts))
             raise
         answer["model"] = model.public_name
-        if self._settings.signature_enabled and wants_signature(body):
+        await self._cache.save(lookup, model.public_name, answer)  # before it is signed
+        if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
         self._note(body, target, model, 200, started, attempts, answer.get("id"))
-        return Response(
-            orjson.dumps(answer), media_type=JSON_TYPE, headers={MODEL_HEADER: model.public_name}
+        headers = {MODEL_HEADER: model.public_name, CACHE_HEADER: lookup.header}
+        return Response(orjson.dumps(answer), media_type=JSON_TYPE, headers=headers)
+
+    def _signs(self, body: Mapping[str, Any]) -> bool:
+        return self._settings.signature_enabled and wants_signature(body)
+
+    def _signer(self, body: Mapping[str, Any], model: str) -> StreamSigner | None:
+        return StreamSigner(self._settings.signature_format, model) if self._signs(body) else None
+
+    async def _cache_lookup(
+        self, body: Mapping[str, Any], quality: str | None, cache_control: str | None
+    ) -> Lookup:
+        """The cache's view of the request. A routed request is keyed by its router
+        model and preference (the answer depends on them), a named one by the model."""
+        requested = body.get("model")
+        if not requested or requested in self._routed_names:
+            names = self._routed_names
+            preference = quality_preference(names, requested, self.router_model, quality)
+            target = requested or self.router_model
+            return await self._cache.lookup(
+                body, target=target, preference=preference, cache_control=cache_control
+            )
+        return await self._cache.lookup(
+            body, target=requested, preference=None, cache_control=cache_control
         )
+
+    def _answer_from_cache(
+        self, body: Mapping[str, Any], lookup: Lookup, started: float
+    ) -> Response:
+        assert lookup.answer is not None
+        answer = self._cache.hit_completion(lookup.answer)  # a new id and time, unsigned
+        name = lookup.answer.model
+        self._note_hit(body, name, answer.get("id"), started)
+        headers = {MODEL_HEADER: name, CACHE_HEADER: lookup.header}
+        if body.get("stream"):
+            usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            chunks = replay_chunks(answer, include_usage=usage)
+            return StreamingResponse(
+                self._replay(chunks, self._signer(body, name)),
+                media_type="text/event-stream",
+                headers={**headers, "Cache-Control": "no-cache"},
+            )
+        if self._signs(body):
+            sign_completion(answer, self._settings.signature_format, name)
+        return Response(orjson.dumps(answer), media_type=JSON_TYPE, headers=headers)
+
+    async def _replay(
+        self, chunks: Iterable[JSON], signer: StreamSigner | None
+    ) -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            for data in _events(chunk, signer):
+                yield data
+        yield b"data: [DONE]\n\n"
 
     async def _open_stream(
         self, target: Target, body: Mapping[str, Any], started: float
@@ -210,30 +283,35 @@ class Gateway:
             raise
 
     async def _relay(
-        self, start: StreamStart, body: Mapping[str, Any], target: Target, started: float
+        self,
+        start: StreamStart,
+        body: Mapping[str, Any],
+        target: Target,
+        started: float,
+        lookup: Lookup,
     ) -> AsyncIterator[bytes]:
         name = start.model.public_name
-        signer = (
-            StreamSigner(self._settings.signature_format, name)
-            if self._settings.signature_enabled and wants_signature(body)
-            else None
-        )
+        signer = self._signer(body, name)
+        # A complete stream is kept for the next identical request.
+        assembler = StreamAssembler() if lookup.key is not None else None
         status = 200
         try:
             try:
                 async for chunk in _chain(start.first, start.rest):
                     chunk["model"] = name
-                    if signer is not None:
-                        signer.observe(chunk)
-                        if signer.is_final(chunk) and (suffix := signer.suffix()):
-                            yield sse(_content_chunk(chunk, suffix))
-                    yield sse(chunk)
+                    if assembler is not None:
+                        assembler.observe(chunk)
+                    for data in _events(chunk, signer):
+                        yield data
             except BackendError as exc:
                 status = exc.status_code
                 log.warning("stream from %s broke: %s", name, exc.message)
                 event = exc.to_openai()
                 event["error"]["message"] = self._redact(exc.message)
                 yield sse(event)
+            else:
+                if assembler is not None and (whole := assembler.completion()):
+                    await self._cache.save(lookup, name, whole)
             yield b"data: [DONE]\n\n"
         finally:
             # Also when the client hangs up midway: the decision was made all the same.
@@ -290,6 +368,28 @@ class Gateway:
 
     # --- recording -------------------------------------------------------
 
+    def _note_hit(
+        self, body: Mapping[str, Any], model: str, response_id: Any, started: float
+    ) -> None:
+        """A cache hit is a decision too: counted in stats, and open to feedback."""
+        signals = classify(body)
+        self._record(
+            DecisionRecord(
+                request_id=request_id_var.get() or "-",
+                prompt_hash=hash_conversation(body.get("messages") or []),
+                requested_model=str(body.get("model") or self.router_model),
+                chosen_model=model,
+                backend=None,
+                category=signals.category,
+                difficulty=signals.difficulty,
+                reason="answered from the response cache",
+                status="ok",
+                latency_ms=(time.perf_counter() - started) * 1000,
+                cached=True,
+                response_id=str(response_id)[:128] if response_id else None,
+            )
+        )
+
     def _note(
         self,
         body: Mapping[str, Any],
@@ -326,6 +426,17 @@ async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:
     yield first
     async for chunk in rest:
         yield chunk
+
+
+def _events(chunk: JSON, signer: StreamSigner | None) -> list[bytes]:
+    """The SSE events for one chunk: the signature first if this chunk ends the text."""
+    events = []
+    if signer is not None:
+        signer.observe(chunk)
+        if signer.is_final(chunk) and (suffix := signer.suffix()):
+            events.append(sse(_content_chunk(chunk, suffix)))
+    events.append(sse(chunk))
+    return events
 
 
 def _content_chunk(like: Mapping[str, Any], text: str) -> JSON:

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+    # Response cache
+    cache_enabled: bool = True
+    cache_response_max_size: int = Field(default=200, ge=1)
+    cache_ttl_seconds: float = Field(default=3600.0, gt=0)
+    cache_nondeterministic: bool = False
+
     # GPU memory
     vram_max_total_gb: float | None = Field(default=None, ge=0)
     vram_buffer_gb: float = Field(default=1.5, ge=0)

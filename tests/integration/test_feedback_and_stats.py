@@ -106,11 +106,14 @@ def test_feedback_moves_the_score_smoothly_and_is_in_explain(server: RouterServe
 
 
 def test_feedback_survives_a_restart(settings: Settings) -> None:
+    question = {"prompt": "Tell me about the history of the Roman empire"}
     with RouterServer(settings) as first:
+        explained = httpx.get(f"{first.url}/admin/explain", params=question).json()
+        category = explained["signals"]["category"]
         for _ in range(5):
-            rate(first, model="llava:7b", category="general", score=1)
+            rate(first, model="llava:7b", category=category, score=1)
     with RouterServer(settings) as second:
-        report = httpx.get(f"{second.url}/admin/explain", params={"prompt": "hello there"})
+        report = httpx.get(f"{second.url}/admin/explain", params=question)
     [llava] = [c for c in report.json()["candidates"] if c["model"] == "llava:7b"]
     assert llava["factors"]["feedback"] == pytest.approx(0.2 * 5 / 10)
 

@@ -15,6 +15,8 @@ router = APIRouter()
 
 # X-SmarterRouter-Quality: 0 (fastest) .. 1 (best), for this request only.
 QualityHeader = Annotated[str | None, Header(alias="X-SmarterRouter-Quality")]
+# Cache-Control: no-cache (or no-store) skips the response cache for this request.
+CacheControlHeader = Annotated[str | None, Header(alias="Cache-Control")]
 
 
 @router.get("/v1/models")
@@ -24,9 +26,12 @@ async def list_models(gateway: GatewayDep) -> dict[str, Any]:
 
 @router.post("/v1/chat/completions")
 async def chat_completions(
-    body: RawBody, gateway: GatewayDep, quality: QualityHeader = None
+    body: RawBody,
+    gateway: GatewayDep,
+    quality: QualityHeader = None,
+    cache_control: CacheControlHeader = None,
 ) -> Response:
-    return await gateway.chat(body, quality)
+    return await gateway.chat(body, quality, cache_control)
 
 
 @router.post("/v1/embeddings")

@@ -1,0 +1,65 @@
+"""What a response store holds and promises; the in-memory one is in memory.py.
+
+A store maps request keys (cache/keys.py) to answers. It is async so that a
+store shared by several router replicas (Redis) fits the same protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A final OpenAI chat.completion, unsigned, and the model that wrote it.
+
+    Kept as JSON bytes: every reader gets its own dict to shape (model name,
+    signature, id) without touching the stored one, and the size is known.
+    """
+
+    model: str
+    body: bytes
+
+    @classmethod
+    def of(cls, model: str, completion: dict[str, Any]) -> CachedAnswer:
+        return cls(model=model, body=orjson.dumps(completion))
+
+    def completion(self) -> dict[str, Any]:
+        """A fresh copy of the stored chat.completion."""
+        data: dict[str, Any] = orjson.loads(self.body)
+        return data
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.model)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    hits: int
+    misses: int
+    evictions: int  # dropped to make room
+    expirations: int  # dropped because older than the TTL
+    size: int  # entries held now
+    approx_bytes: int  # answers' JSON plus keys; Python's own overhead not counted
+
+
+class ResponseStore(Protocol):
+    """Where answers are kept. Implementations must be safe under concurrent use."""
+
+    async def get(self, key: str) -> CachedAnswer | None:
+        """The live answer for `key`, or None; an expired one counts as a miss."""
+        ...
+
+    async def put(self, key: str, answer: CachedAnswer) -> None:
+        """Keep `answer` under `key`, replacing any older one; may evict others."""
+        ...
+
+    async def invalidate(self, model: str | None = None) -> int:
+        """Drop every answer (model None) or those written by `model`; return how many."""
+        ...
+
+    async def stats(self) -> CacheStats: ...
