@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -65,24 +66,33 @@ def _serve(settings: Settings) -> int:
     from smarterrouter.observability.logs import configure_logging, settings_secrets
 
     configure_logging(settings.log_level, settings.log_format, settings_secrets(settings))
-    problem = asyncio.run(_database_problem(settings.database_url))
+    problem = _rate_limit_problem(settings) or asyncio.run(_database_problem(settings.database_url))
     if problem:
         # Said here, in one line, rather than as a traceback from the server's startup.
         print(f"smarterrouter: cannot start: {problem}", file=sys.stderr)
         return 1
 
-    import uvicorn
-
     from smarterrouter.app import create_app
+    from smarterrouter.security.admin import admin_access_note
+    from smarterrouter.server import serve
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=30,
-    )
-    return 0
+    logging.getLogger("smarterrouter.security").info(admin_access_note(settings))
+    return serve(create_app(settings), settings)
+
+
+def _rate_limit_problem(settings: Settings) -> str | None:
+    """Why the rate-limit counters cannot be kept (Redis without its client), or None."""
+    if not settings.rate_limit_enabled:
+        return None
+    from limits.errors import ConfigurationError
+
+    from smarterrouter.security.ratelimit import create_storage
+
+    try:
+        create_storage(settings)
+    except ConfigurationError as exc:
+        return f"ROUTER_REDIS_URL: {exc}"
+    return None
 
 
 async def _database_problem(url: str) -> str | None:

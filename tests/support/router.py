@@ -28,6 +28,7 @@ class RouterServer:
             log_config=None,
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=False,  # as `smarterrouter serve` runs it
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, daemon=True)

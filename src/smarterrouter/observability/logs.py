@@ -69,6 +69,7 @@ class Redactor:
 def settings_secrets(settings: Settings) -> list[str]:
     """Every secret value the settings hold, to be masked in the logs."""
     found = [c.api_key for c in settings.backend_configs() if c.api_key]
+    found += [key.get_secret_value() for key in settings.api_keys]
     for secret in (settings.admin_api_key, settings.openai_api_key):
         if secret is not None:
             found.append(secret.get_secret_value())

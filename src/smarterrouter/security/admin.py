@@ -9,6 +9,8 @@ import ipaddress
 from fastapi import Depends, Request
 
 from smarterrouter.errors import AuthError, RouterError
+from smarterrouter.security.clients import bearer
+from smarterrouter.settings import Settings
 
 
 class AdminForbidden(RouterError):
@@ -30,9 +32,7 @@ def is_loopback(host: str | None) -> bool:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return bearer(request.headers.get("authorization"))
 
 
 async def _check_admin(request: Request) -> None:
@@ -50,3 +50,13 @@ async def _check_admin(request: Request) -> None:
 
 
 require_admin = Depends(_check_admin)
+
+
+def admin_access_note(settings: Settings) -> str:
+    """The one line said at start about who may call /admin."""
+    if settings.admin_api_key is None:
+        return (
+            "ROUTER_ADMIN_API_KEY is unset: /admin/* answers only clients on this machine "
+            "(loopback); set it to reach /admin from the network"
+        )
+    return "/admin/* needs 'Authorization: Bearer <ROUTER_ADMIN_API_KEY>'"
