@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -25,6 +25,7 @@ from smarterrouter.errors import RouterError
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
 from smarterrouter.observability.logs import Redactor, settings_secrets
+from smarterrouter.observability.metrics import Metrics, StateGauges
 from smarterrouter.observability.middleware import RequestContextMiddleware
 from smarterrouter.ratings import Ratings
 from smarterrouter.routing.dispatch import Dispatcher
@@ -34,7 +35,7 @@ from smarterrouter.security.cors import cors_options
 from smarterrouter.security.gate import ClientGate
 from smarterrouter.settings import Settings
 from smarterrouter.shutdown import Draining, ShutdownGate
-from smarterrouter.storage import DecisionRecorder, Storage
+from smarterrouter.storage import DecisionRecord, DecisionRecorder, Storage
 from smarterrouter.vram import compute_budget, detect_async
 from smarterrouter.vram.manager import MemoryManager
 
@@ -61,11 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ShutdownGate, draining=app.state.draining)
     if (cors := cors_options(settings)) is not None:
         app.add_middleware(CORSMiddleware, **cors)
-    app.add_middleware(RequestContextMiddleware)
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestContextMiddleware, on_done=app.state.metrics.observe_http)
     app.include_router(openai.router)
     app.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(admin.router, dependencies=[require_admin])
+    app.include_router(admin.metrics_router, dependencies=[require_admin])
     _add_error_handlers(app)
     return app
 
@@ -91,6 +94,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.recorder = recorder
     memory = await _memory_manager(settings, registry)
     app.state.memory = memory
+    metrics: Metrics = app.state.metrics
+    metrics.add_gauges(StateGauges(breakers.snapshots, memory.busy_counts, memory.last_seen_loaded))
     cache = ResponseCache(
         MemoryResponseStore(settings.cache_response_max_size, settings.cache_ttl_seconds),
         enabled=settings.cache_enabled,
@@ -101,10 +106,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings,
         registry,
         Dispatcher(registry, memory),
-        recorder.record,
+        _recording(recorder, metrics),
         app.state.redact,
         book,
         cache,
+        metrics,
     )
     app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)
@@ -129,6 +135,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await recorder.aclose()
         await registry.aclose()
         await storage.aclose()
+
+
+def _recording(recorder: DecisionRecorder, metrics: Metrics) -> Callable[[DecisionRecord], None]:
+    """Each decision goes to the database (queued) and into the metrics."""
+
+    def record(row: DecisionRecord) -> None:
+        recorder.record(row)
+        metrics.observe_decision(row)
+
+    return record
 
 
 async def _memory_manager(settings: Settings, registry: BackendRegistry) -> MemoryManager:

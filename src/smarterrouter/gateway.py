@@ -37,6 +37,7 @@ from smarterrouter.errors import (
     ServiceUnavailable,
 )
 from smarterrouter.observability.context import request_id_var
+from smarterrouter.observability.metrics import Metrics
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.routing.dispatch import Attempt, Dispatcher, StreamStart
 from smarterrouter.routing.explain import explain
@@ -44,6 +45,7 @@ from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.routing.policy import Decision, RoutedModel, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
 from smarterrouter.routing.signals import classify
+from smarterrouter.security.limits import check_input
 from smarterrouter.settings import Settings
 from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
 from smarterrouter.storage import DecisionRecord, hash_conversation
@@ -94,6 +96,7 @@ class Gateway:
         redact: Callable[[str], str] = str,
         feedback: FeedbackBook | None = None,
         cache: ResponseCache | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry
@@ -102,6 +105,7 @@ class Gateway:
         self._redact = redact  # for error text that reaches the client
         self.feedback = feedback or FeedbackBook()
         self._cache = cache or ResponseCache(MemoryResponseStore(1, 1.0), enabled=False)
+        self._metrics = metrics or Metrics()
         self.router_model = settings.external_model_name
         self._routed_names = routed_names(settings)
 
@@ -168,7 +172,9 @@ class Gateway:
         return [m.describe() for m in sorted(snapshot.models, key=lambda m: m.public_name)]
 
     async def explain_raw(self, raw: bytes, quality: str | None = None) -> JSON:
-        return await self.explain(self._checked_chat_body(raw), quality)
+        body = self._checked_chat_body(raw)
+        check_input(body, self._settings)
+        return await self.explain(body, quality)
 
     async def explain(self, body: Mapping[str, Any], quality: str | None = None) -> JSON:
         target = await self.resolve(body, quality)
@@ -191,8 +197,10 @@ class Gateway:
         self, raw: bytes, quality: str | None = None, cache_control: str | None = None
     ) -> Response:
         body = self._checked_chat_body(raw)
+        check_input(body, self._settings)
         started = time.perf_counter()
         lookup = await self._cache_lookup(body, quality, cache_control)
+        self._metrics.observe_cache(lookup.header)
         body.pop(OPT_OUT_FIELD, None)  # ours only: upstreams may refuse unknown fields
         if lookup.answer is not None:
             return self._answer_from_cache(body, lookup, started)
@@ -215,6 +223,7 @@ class Gateway:
             self._note(body, target, None, exc.status_code, started, list(exc.attempts))
             raise
         answer["model"] = model.public_name
+        self._metrics.observe_usage(model.public_name, answer.get("usage"))
         await self._cache.save(lookup, model.public_name, answer)  # before it is signed
         if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
@@ -299,6 +308,8 @@ class Gateway:
             try:
                 async for chunk in _chain(start.first, start.rest):
                     chunk["model"] = name
+                    if chunk.get("usage"):
+                        self._metrics.observe_usage(name, chunk["usage"])
                     if assembler is not None:
                         assembler.observe(chunk)
                     for data in _events(chunk, signer):

@@ -13,11 +13,11 @@ import openai
 import pytest
 
 from fakes import FakeOllama
-from smarterrouter.security.limits import MAX_BODY_BYTES
 from smarterrouter.settings import BackendConfig, Settings
 from support.router import RouterServer
 
 ROUTER_MODEL = "smarterrouter/main"
+MAX_BODY_BYTES = 64 * 1024 * 1024  # ROUTER_MAX_BODY_MB's default
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -88,7 +88,9 @@ def test_a_body_declared_too_large_is_refused_before_it_is_read(
         status_line, body = _read_response(sock)
     assert status_line == "HTTP/1.1 413 Request Entity Too Large"
     assert body["error"]["code"] == "payload_too_large"
-    assert body["error"]["message"] == "The request body is larger than 64 MiB"
+    assert body["error"]["message"] == (
+        "The request body is larger than 64 MiB (ROUTER_MAX_BODY_MB)"
+    )
     assert ollama.received("/api/chat") == []
 
 
@@ -186,3 +188,36 @@ def test_ready_turns_503_when_a_backend_goes_down(
         # What the router learnt of the box is kept for when it comes back.
         ids = [m["id"] for m in httpx.get(f"{server.openai_url}/models").json()["data"]]
         assert ids[0] == ROUTER_MODEL and "llama3.2:3b" in ids
+
+
+@pytest.mark.parametrize(
+    ("limits", "messages", "status", "setting"),
+    [
+        ({"max_messages": 1}, 2, 400, "ROUTER_MAX_MESSAGES"),
+        ({"max_content_chars": 10}, 1, 413, "ROUTER_MAX_CONTENT_CHARS"),
+    ],
+)
+def test_chat_input_limits_name_their_setting_and_send_nothing_upstream(
+    ollama: FakeOllama,
+    make_settings: Callable[..., Settings],
+    limits: dict[str, int],
+    messages: int,
+    status: int,
+    setting: str,
+) -> None:
+    settings = make_settings(
+        [BackendConfig(name="gpu", provider="ollama", url=ollama.url)], **limits
+    )
+    body = {"messages": [{"role": "user", "content": "a long enough question"}] * messages}
+    with RouterServer(settings) as server:
+        resp = httpx.post(f"{server.openai_url}/chat/completions", json=body)
+    assert resp.status_code == status
+    assert setting in resp.json()["error"]["message"]
+    assert ollama.received("/api/chat") == []
+
+
+def test_client_keys_are_masked_in_logs_by_value() -> None:
+    from smarterrouter.observability.logs import settings_secrets
+
+    settings = Settings(_env_file=None, api_keys="team-key-0123456789")  # type: ignore[call-arg]
+    assert "team-key-0123456789" in settings_secrets(settings)

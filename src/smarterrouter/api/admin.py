@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from smarterrouter.api.deps import GatewayDep, RecorderDep, StorageDep
 from smarterrouter.api.openai import QualityHeader
+from smarterrouter.observability.metrics import CONTENT_TYPE
 from smarterrouter.security.limits import RawBody
 from smarterrouter.vram.status import vram_status
 
@@ -93,3 +95,14 @@ async def vram(request: Request) -> dict[str, Any]:
         threshold_pct=settings.vram_unload_threshold_pct,
         probe=getattr(request.app.state, "vram_probe", None),
     )
+
+
+# Prometheus scrapes /metrics; it is guarded like /admin (an admin key, or loopback).
+metrics_router = APIRouter()
+
+
+@metrics_router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests, latency, selections, fallbacks, cache, tokens,
+    breakers, busy models, loaded memory."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE)

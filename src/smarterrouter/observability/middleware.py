@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,8 +33,12 @@ _INTERNAL_ERROR = orjson.dumps(
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, on_done: Callable[[str, str, int, float], None] | None = None
+    ) -> None:
+        """`on_done(route template, method, status, seconds)` runs after each request."""
         self.app = app
+        self._on_done = on_done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,12 +74,19 @@ class RequestContextMiddleware:
             _errors.exception("unexpected error")
             await _send_internal_error(send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            if self._on_done is not None:
+                route = scope.get("route")
+                # The template ("/v1/chat/completions"), never the raw path: a
+                # client probing random URLs must not grow the label set.
+                template = getattr(route, "path", None) or "unmatched"
+                self._on_done(template, scope["method"], status, elapsed)
             log.info(
                 "%s %s %s %.1fms model=%s",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
+                elapsed * 1000,
                 model,
                 extra={"route": scope["path"], "status": status, "model": model},
             )

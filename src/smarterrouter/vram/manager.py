@@ -87,6 +87,14 @@ class MemoryManager:
             except BackendError as exc:
                 log.warning("cannot load pinned model %s: %s", name, exc.message)
 
+    def busy_counts(self) -> dict[str, int]:
+        """Calls and streams in progress, by model (for metrics)."""
+        return {name: n for name, n in self._busy.items() if n > 0}
+
+    def last_seen_loaded(self) -> dict[str, int]:
+        """What the backends held at the last look, by public name, in bytes (no I/O)."""
+        return {name: e.bytes for name, e in (self._loaded[1] if self._loaded else {}).items()}
+
     def manages(self, backend: Backend) -> bool:
         return isinstance(backend, ManagedBackend) and backend.name not in self._unmanaged
 
