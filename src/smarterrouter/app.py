@@ -114,7 +114,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)
-    poller = asyncio.create_task(_poll(registry, storage, settings.polling_interval))
+    poller = asyncio.create_task(_poll(registry, storage, cache, settings.polling_interval))
     pinning = asyncio.create_task(memory.load_pinned())
     log.info(
         "SmarterRouter %s serving %s on %s:%s with %d models from %d backends",
@@ -180,11 +180,17 @@ async def _discover(registry: BackendRegistry, storage: Storage) -> None:
     )
 
 
-async def _poll(registry: BackendRegistry, storage: Storage, interval: float) -> None:
+async def _poll(
+    registry: BackendRegistry, storage: Storage, cache: ResponseCache, interval: float
+) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
+            before = {m.public_name for m in registry.snapshot.models}
             await _discover(registry, storage)
+            # A model that is gone must not answer from the cache.
+            for name in before - {m.public_name for m in registry.snapshot.models}:
+                await cache.invalidate(name)
         except Exception:  # the poller must outlive any one failure
             log.exception("model discovery failed; will try again in %ss", interval)
 

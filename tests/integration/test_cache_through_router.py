@@ -138,3 +138,19 @@ def test_hits_are_counted_and_can_be_rated(server: RouterServer, ollama: FakeOll
     assert rated.status_code == 200 and rated.json()["model"] == "llama3.2:3b"
     stats = httpx.get(f"{server.url}/admin/stats").json()
     assert stats["cache"] == {"hit": 1, "miss": 1}
+
+
+def test_cache_admin_shows_and_forgets(server: RouterServer, ollama: FakeOllama) -> None:
+    url = f"{server.openai_url}/chat/completions"
+    for model in ("llama3.2:3b", "llava:7b"):
+        for _ in range(2):
+            httpx.post(url, json={"model": model, "messages": ASK, "temperature": 0})
+    stats = httpx.get(f"{server.url}/admin/cache").json()["response"]
+    assert (stats["size"], stats["hits"], stats["misses"]) == (2, 2, 2)
+    assert stats["hit_rate"] == 0.5 and stats["approx_bytes"] > 0
+    gone = httpx.post(f"{server.url}/admin/cache/invalidate", params={"model": "llava:7b"})
+    assert gone.json() == {"removed": 1, "model": "llava:7b"}
+    httpx.post(url, json={"model": "llava:7b", "messages": ASK, "temperature": 0})
+    httpx.post(url, json={"model": "llama3.2:3b", "messages": ASK, "temperature": 0})
+    assert upstream_chats(ollama) == 3  # llava asked again, llama still cached
+    assert httpx.post(f"{server.url}/admin/cache/invalidate").json()["removed"] == 2

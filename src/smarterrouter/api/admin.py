@@ -97,6 +97,24 @@ async def vram(request: Request) -> dict[str, Any]:
     )
 
 
+@router.get("/cache")
+async def cache(request: Request) -> dict[str, Any]:
+    """The response cache: entries, approximate bytes, hits, misses, evictions, hit rate."""
+    stats = asdict(await request.app.state.cache.stats())
+    looked = stats["hits"] + stats["misses"]
+    return {"response": {**stats, "hit_rate": round(stats["hits"] / looked, 4) if looked else None}}
+
+
+@router.post("/cache/invalidate")
+async def invalidate_cache(
+    request: Request,
+    model: str | None = Query(default=None, description="only this model's answers"),
+) -> dict[str, Any]:
+    """Forget cached answers: all of them, or one model's."""
+    removed = await request.app.state.cache.invalidate(model)
+    return {"removed": removed, "model": model}
+
+
 # Prometheus scrapes /metrics; it is guarded like /admin (an admin key, or loopback).
 metrics_router = APIRouter()
 
