@@ -144,6 +144,7 @@ async def print_explain(
     from smarterrouter.routing.explain import explain
     from smarterrouter.routing.policy import decide
     from smarterrouter.routing.preference import quality_preference, routed_names
+    from smarterrouter.routing.scoring import Weights
     from smarterrouter.routing.signals import classify
 
     registry = _registry(settings)
@@ -155,7 +156,8 @@ async def print_explain(
     try:
         names = routed_names(settings)
         preference = quality_preference(names, model, settings.external_model_name, quality)
-        report = explain(decide(classify(body), snapshot, preference), snapshot)
+        weights = Weights(**settings.routing_weights)
+        report = explain(decide(classify(body), snapshot, preference, None, weights), snapshot)
     except RouterError as exc:
         print(f"smarterrouter: {exc.message}", file=sys.stderr)
         return 1

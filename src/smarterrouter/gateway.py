@@ -44,6 +44,7 @@ from smarterrouter.routing.explain import explain
 from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.routing.policy import Decision, RoutedModel, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
+from smarterrouter.routing.scoring import Weights
 from smarterrouter.routing.signals import classify
 from smarterrouter.security.limits import check_input
 from smarterrouter.settings import Settings
@@ -108,6 +109,7 @@ class Gateway:
         self._metrics = metrics or Metrics()
         self.router_model = settings.external_model_name
         self._routed_names = routed_names(settings)
+        self._weights = Weights(**settings.routing_weights)
 
     # --- models ----------------------------------------------------------
 
@@ -135,7 +137,9 @@ class Gateway:
             preference = quality_preference(
                 self._routed_names, requested, self.router_model, quality
             )
-            decision = decide(classify(body), snapshot, preference, self.feedback.estimates())
+            decision = decide(
+                classify(body), snapshot, preference, self.feedback.estimates(), self._weights
+            )
             models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
             if not self._settings.cascading_enabled:
                 models = models[:1]

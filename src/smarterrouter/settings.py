@@ -131,6 +131,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {"smarterrouter/fast": 0.1, "smarterrouter/best": 0.9}
     )
     cascading_enabled: bool = True
+    routing_weights: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     embed_model: str | None = Field(
         default=None,
         validation_alias=AliasChoices("ROUTER_EMBED_MODEL", "ROUTER_DEFAULT_EMBEDDING_MODEL"),
@@ -205,7 +206,20 @@ class Settings(BaseSettings):
             return json.loads(value)
         return value
 
-    @field_validator("virtual_models", mode="before")
+    @field_validator("routing_weights")
+    @classmethod
+    def _known_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        from smarterrouter.routing.scoring import Weights
+
+        known = set(Weights.__dataclass_fields__)
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown weights {unknown}; known: {sorted(known)}")
+        if any(v < 0 for v in value.values()):
+            raise ValueError("weights must not be negative")
+        return value
+
+    @field_validator("virtual_models", "routing_weights", mode="before")
     @classmethod
     def _parse_virtual(cls, value: Any) -> Any:
         if isinstance(value, str):

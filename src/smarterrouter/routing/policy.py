@@ -12,7 +12,13 @@ from typing import Any
 
 from smarterrouter.backends.base import ModelInfo
 from smarterrouter.errors import NoCapableModel
-from smarterrouter.routing.scoring import ModelFacts, ScoreBreakdown, score
+from smarterrouter.routing.scoring import (
+    DEFAULT_WEIGHTS,
+    ModelFacts,
+    ScoreBreakdown,
+    Weights,
+    score,
+)
 from smarterrouter.routing.signals import Signals
 from smarterrouter.routing.sizes import parse_parameter_size, size_from_name
 
@@ -110,6 +116,7 @@ def decide(
     snapshot: Snapshot,
     preference: float,
     feedback: Mapping[tuple[str, str | None], float] | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> Decision:
     """Rank the models that can serve the request; raise NoCapableModel if none.
 
@@ -135,7 +142,7 @@ def decide(
             tools="tools" in model.info.capabilities,
             feedback=ratings.get((model.public_name, signals.category), 0.0),
         )
-        scores[model.public_name] = score(facts, signals, preference)
+        scores[model.public_name] = score(facts, signals, preference, weights)
         by_name[model.public_name] = model
     if not scores:
         detail = "; ".join(f"{n}: {w}" for n, w in sorted(excluded.items())) or "no models"

@@ -26,11 +26,21 @@ MIN_SIZE_B: dict[Category, dict[Difficulty, float]] = {
 # Sizes past this count as "as capable as we can tell" for the size prior.
 _SIZE_CEILING_B = 70.0
 _UNKNOWN_SIZE_B = 7.0
-_LOADED_BONUS = 0.05
-_TOOLS_BONUS = 0.1
-_DEFICIT_PENALTY = 0.5
-# Feedback moves a score by at most this much (a unanimous, long record).
-FEEDBACK_WEIGHT = 0.2
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each factor counts; ROUTER_ROUTING_WEIGHTS overrides any of them."""
+
+    loaded_bonus: float = 0.05  # an equal model already in memory wins: no swap
+    tools_bonus: float = 0.1  # tools offered and the model can call them
+    size_deficit_penalty: float = 0.5  # at a deficit of the whole minimum size
+    feedback: float = 0.2  # the most a unanimous, long record of ratings moves a score
+    difficulty_shift: float = 0.3  # easy leans to speed, hard to quality, by this much
+    coder_bonus: float = 0.15  # a coder model on code
+
+
+DEFAULT_WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
@@ -57,22 +67,24 @@ class ScoreBreakdown:
     total: float
 
 
-def quality_weight(preference: float, difficulty: Difficulty) -> float:
+def quality_weight(
+    preference: float, difficulty: Difficulty, weights: Weights = DEFAULT_WEIGHTS
+) -> float:
     """How much quality counts against speed, from the user's preference.
 
     Easy requests lean to speed and hard ones to quality, around the preference.
     """
-    shift = {"simple": -0.3, "medium": 0.0, "hard": 0.3}[difficulty]
+    shift = {"simple": -1, "medium": 0, "hard": 1}[difficulty] * weights.difficulty_shift
     return min(1.0, max(0.0, preference + shift))
 
 
-def _quality(facts: ModelFacts, category: Category) -> float:
+def _quality(facts: ModelFacts, category: Category, weights: Weights) -> float:
     size = facts.size_b if facts.size_b is not None else _UNKNOWN_SIZE_B
     prior = math.log1p(size) / math.log1p(_SIZE_CEILING_B)
     name = f"{facts.family or ''} {facts.name}".lower()
     is_coder = "coder" in name or "code" in name
     if category == "coding" and is_coder:
-        prior += 0.15
+        prior += weights.coder_bonus
     elif category in ("creativity", "general") and is_coder:
         prior -= 0.05
     return min(1.0, max(0.0, prior))
@@ -83,16 +95,19 @@ def _speed(facts: ModelFacts) -> float:
     return 1.0 / (1.0 + math.log1p(size))
 
 
-def score(facts: ModelFacts, signals: Signals, preference: float) -> ScoreBreakdown:
-    quality = _quality(facts, signals.category)
+def score(
+    facts: ModelFacts, signals: Signals, preference: float, weights: Weights = DEFAULT_WEIGHTS
+) -> ScoreBreakdown:
+    quality = _quality(facts, signals.category, weights)
     speed = _speed(facts)
     minimum = MIN_SIZE_B[signals.category][signals.difficulty]
     size = facts.size_b if facts.size_b is not None else _UNKNOWN_SIZE_B
-    penalty = _DEFICIT_PENALTY * (minimum - size) / minimum if size < minimum else 0.0
-    weight = quality_weight(preference, signals.difficulty)
-    loaded = _LOADED_BONUS if facts.loaded else 0.0
-    tools = _TOOLS_BONUS if signals.offers_tools and facts.tools else 0.0
-    feedback = FEEDBACK_WEIGHT * facts.feedback
+    deficit = (minimum - size) / minimum if size < minimum else 0.0
+    penalty = weights.size_deficit_penalty * deficit
+    weight = quality_weight(preference, signals.difficulty, weights)
+    loaded = weights.loaded_bonus if facts.loaded else 0.0
+    tools = weights.tools_bonus if signals.offers_tools and facts.tools else 0.0
+    feedback = weights.feedback * facts.feedback
     total = weight * quality + (1 - weight) * speed - penalty + loaded + tools + feedback
     return ScoreBreakdown(
         quality=round(quality, 4),

@@ -94,3 +94,15 @@ def test_coder_preferred_for_code_at_equal_size() -> None:
 def test_no_models_is_a_clear_error() -> None:
     with pytest.raises(NoCapableModel, match="no models"):
         decide(Signals(), Snapshot(models=()), 0.5)
+
+
+def test_weights_change_the_ranking() -> None:
+    from smarterrouter.routing.scoring import Weights
+
+    pool = Snapshot(models=(model("a-7b", 7.0), model("small-1b", 1.0, loaded=True)))
+    signals = Signals(category="general", difficulty="medium")
+    assert decide(signals, pool, 1.0).model == "a-7b"
+    heavy = Weights(loaded_bonus=1.0)
+    decided = decide(signals, pool, 1.0, None, heavy)
+    assert decided.model == "small-1b"
+    assert decided.scores["small-1b"].loaded_bonus == 1.0
