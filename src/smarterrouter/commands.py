@@ -178,11 +178,22 @@ def _print_explain(report: dict[str, Any]) -> None:
     )
     print(f"   {decision['reason']}\n")
     rows = [
-        ["#", "MODEL", "TOTAL", "QUALITY", "SPEED", "SIZE PENALTY", "BONUS", "FEEDBACK", "NOTES"]
+        [
+            "#",
+            "MODEL",
+            "TOTAL",
+            "QUALITY",
+            "SPEED",
+            "LEAN",
+            "SIZE PENALTY",
+            "BONUS",
+            "FEEDBACK",
+            "NOTES",
+        ]
     ]
     for c in report["candidates"]:
         if not c["eligible"]:
-            rows.append(["-", c["model"], *["-"] * 6, f"excluded: {c['excluded']}"])
+            rows.append(["-", c["model"], *["-"] * 7, f"excluded: {c['excluded']}"])
             continue
         f = c["factors"]
         bonus = f["loaded_bonus"] + f["tools_bonus"]
@@ -193,6 +204,7 @@ def _print_explain(report: dict[str, Any]) -> None:
                 f"{c['total']:.3f}",
                 f"{f['quality']:.3f}",
                 f"{f['speed']:.3f}",
+                f"{f['preference']:+.3f}",
                 f"{f['size_penalty']:.3f}",
                 f"{bonus:.2f}",
                 f"{f['feedback']:+.3f}",

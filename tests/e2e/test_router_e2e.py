@@ -64,7 +64,7 @@ def test_models_are_discovered_with_their_capabilities(
     described = {m["name"]: m for m in httpx.get(f"{router.url}/admin/models").json()["models"]}
     assert described[llama_model_ids.embedding]["capabilities"] == ["embedding"]
     assert "chat" in described[llama_model_ids.large_chat]["capabilities"]
-    assert described[llama_model_ids.tiny_chat]["parameters_b"] == pytest.approx(0.135)
+    assert described[llama_model_ids.tiny_chat]["parameters_b"] == pytest.approx(0.135, rel=0.01)
 
 
 def test_easy_and_hard_prompts_go_to_different_models(
@@ -88,7 +88,9 @@ def test_easy_and_hard_prompts_go_to_different_models(
             }
         ],
     )
-    assert easy.headers["x-smarterrouter-model"] == llama_model_ids.tiny_chat
+    assert (
+        easy.headers["x-smarterrouter-model"] == llama_model_ids.small_chat
+    )  # the smallest big enough
     assert hard.headers["x-smarterrouter-model"] == llama_model_ids.large_chat
     for raw in (easy, hard):
         answer = raw.parse()

@@ -110,5 +110,5 @@ def test_routing_weights_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROUTER_ROUTING_WEIGHTS", '{"loaded_bonus": 0.2}')
     assert load_settings(_env_file=None).routing_weights == {"loaded_bonus": 0.2}
     monkeypatch.setenv("ROUTER_ROUTING_WEIGHTS", '{"speediness": 1}')
-    with pytest.raises(SettingsError, match="ROUTER_ROUTING_WEIGHTS.*unknown weights"):
+    with pytest.raises(SettingsError, match=r"ROUTER_ROUTING_WEIGHTS.*unknown weights"):
         load_settings(_env_file=None)

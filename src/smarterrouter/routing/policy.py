@@ -154,14 +154,16 @@ def decide(
         backend=best.backend,
         fallbacks=tuple(ranked[1:]),
         scores=scores,
-        reason=_reason(signals, best, scores[best.public_name]),
+        reason=_reason(signals, best, scores[best.public_name], preference),
         signals=signals,
         excluded=excluded,
         preference=preference,
     )
 
 
-def _reason(signals: Signals, best: RoutedModel, breakdown: ScoreBreakdown) -> str:
+def _reason(
+    signals: Signals, best: RoutedModel, breakdown: ScoreBreakdown, preference: float
+) -> str:
     size = f"{best.size_b:.3g}B" if best.size_b is not None else "unknown size"
     needs = [
         n
@@ -175,5 +177,5 @@ def _reason(signals: Signals, best: RoutedModel, breakdown: ScoreBreakdown) -> s
     extra = f", needs {'+'.join(needs)}" if needs else ""
     return (
         f"{signals.category}/{signals.difficulty}{extra}: {best.public_name} ({size}) "
-        f"scored {breakdown.total:.3f} with quality weight {breakdown.quality_weight:.2f}"
+        f"scored {breakdown.total:.3f} at quality preference {preference:g}"
     )

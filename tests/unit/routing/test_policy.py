@@ -35,11 +35,18 @@ POOL = Snapshot(
 )
 
 
-def test_easy_goes_small_and_hard_goes_big() -> None:
+def test_easy_goes_to_the_smallest_sufficient_model_and_hard_goes_big() -> None:
     easy = decide(Signals(category="general", difficulty="simple"), POOL, 0.5)
     hard = decide(Signals(category="reasoning", difficulty="hard"), POOL, 0.5)
-    assert easy.model == "tiny-135m"
+    assert easy.model == "coder-1.5b"  # 135M is too small even for easy questions
     assert hard.model == "general-8b"
+
+
+def test_a_big_enough_model_beats_a_far_bigger_one() -> None:
+    pool = Snapshot(models=(model("m-3b", 3.0), model("m-8b", 8.0), model("m-70b", 70.0)))
+    assert decide(Signals(category="general", difficulty="medium"), pool, 0.5).model == "m-3b"
+    assert decide(Signals(category="coding", difficulty="medium"), pool, 0.5).model == "m-8b"
+    assert decide(Signals(category="general", difficulty="medium"), pool, 1.0).model == "m-70b"
 
 
 def test_fallbacks_rank_every_other_chat_model_and_skip_embedders() -> None:
