@@ -11,9 +11,8 @@ import pytest
 
 from fakes import FakeOllama, FakeOpenAI
 from smarterrouter.settings import BackendConfig, Settings
+from support.keys import CLOUD_KEY
 from support.router import RouterServer
-
-CLOUD_KEY = "sk-cloud-secret-123456"
 
 
 @pytest.fixture

@@ -13,16 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from fakes import FakeOllama, FakeOpenAI, Fault
 from smarterrouter.app import create_app
 from smarterrouter.observability.logs import configure_logging, settings_secrets
 from smarterrouter.settings import BackendConfig, Settings
+from support.keys import CLOUD_KEY
 from support.router import RouterServer
 
 ADMIN_KEY = "adm-7Hq2xLp9vRt4"
 # Not `sk-…`: many providers' keys look like nothing in particular.
-CLOUD_KEY = "ck-live-5f1e9a8b7c6d"
 CLIENT_TOKEN = "client-tok-93jf82hd"
 EXPLAIN = {"messages": [{"role": "user", "content": "hello"}]}
 NEEDS_KEY = "Admin endpoints need 'Authorization: Bearer <ROUTER_ADMIN_API_KEY>'"
@@ -30,28 +31,9 @@ ADMIN_CALLS = [("POST", "/admin/explain", EXPLAIN), ("GET", "/admin/models", Non
 
 
 @pytest.fixture
-def settings(
-    ollama: FakeOllama, cloud: FakeOpenAI, make_settings: Callable[..., Settings]
-) -> Settings:
-    return make_settings(
-        [
-            BackendConfig(name="gpu", provider="ollama", url=ollama.url),
-            BackendConfig(
-                name="cloud",
-                provider="openai",
-                url=cloud.base_url,
-                api_key=CLOUD_KEY,
-                model_prefix="cloud/",
-            ),
-        ],
-        admin_api_key=ADMIN_KEY,
-    )
-
-
-@pytest.fixture
-def cloud() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(api_key=CLOUD_KEY, models=("gpt-4o-mini",)) as fake:
-        yield fake
+def settings(two_backends: Settings) -> Settings:
+    """The Ollama box and the cloud API of conftest, with an admin key."""
+    return two_backends.model_copy(update={"admin_api_key": SecretStr(ADMIN_KEY)})
 
 
 def _call(

@@ -295,7 +295,7 @@ def test_embeddings_without_an_embedding_model_are_a_clear_400(
                 name="cloud",
                 provider="openai",
                 url=cloud.base_url,
-                api_key="sk-cloud-secret-123456",
+                api_key=cloud.api_key,
             )
         ]
     )
