@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import routing_pool
+
 from smarterrouter.routing.signals import Signals, classify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +119,9 @@ def main() -> None:
     print("\nclassification time")
     print_timing("dev requests", timings_ms(bodies, classify))
     print_timing("8k-character prompts", timings_ms(long_bodies(rows), classify))
+    for preference in (0.5, 0.1, 0.9):
+        print()
+        print(routing_pool.render(routing_pool.evaluate(rows, preference), preference))
     if args.errors:
         print_errors(rows, signals)
 

@@ -5,7 +5,9 @@
 Trains only on the project's own labelled prompts (bench/routing_train.jsonl),
 never on the dev set, so that bench/routing_eval.py measures something real.
 Two multinomial logistic regressions (category, difficulty), fitted by AdaGrad
-with L2 in pure Python: deterministic for a given data file.
+with L2 and class-balanced weights in pure Python, averaged over a few shuffled
+runs: deterministic for a given data file. Keep the training prompts our own:
+nothing from the dev set, nor close rewordings of it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,27 +37,56 @@ def fit(
     epochs: int = 60,
     rate: float = 0.3,
     l2: float = 1e-3,
+    seeds: int = 5,
 ) -> LinearModel:
+    """Weights averaged over several shuffles: with a few hundred examples one
+    run's weights depend noticeably on the order it saw them in."""
+    runs = [_fit_once(examples, labels, seed, epochs, rate, l2) for seed in range(seeds)]
+    zero = [0.0] * len(labels)
+    names = {name for run in runs for name in run}
+    averaged = {
+        name: [
+            round(sum(run.get(name, zero)[k] for run in runs) / seeds, 4)
+            for k in range(len(labels))
+        ]
+        for name in sorted(names)
+    }
+    pruned = {n: row for n, row in averaged.items() if max(map(abs, row)) >= 0.01}
+    return LinearModel(labels=tuple(labels), weights=pruned)
+
+
+def _fit_once(
+    examples: Sequence[tuple[Features, str]],
+    labels: Sequence[str],
+    seed: int,
+    epochs: int,
+    rate: float,
+    l2: float,
+) -> dict[str, list[float]]:
+    """One multinomial logistic regression by AdaGrad with L2."""
+    # Balanced: each label counts as much as any other, so the model's prior is
+    # uniform rather than whatever mix this file happens to have.
+    counts = Counter(gold for _, gold in examples)
+    balance = {label: len(examples) / (len(counts) * n) for label, n in counts.items()}
     weights: dict[str, list[float]] = {}
     grad_sq: dict[str, list[float]] = {}
     order = list(range(len(examples)))
-    rng = random.Random(0)
+    rng = random.Random(seed)
+    model = LinearModel(labels=tuple(labels), weights=weights)
     for _ in range(epochs):
         rng.shuffle(order)
         for i in order:
             feats, gold = examples[i]
-            model = LinearModel(labels=tuple(labels), weights=weights)
             probs = model.probabilities(feats)
+            scale = balance[gold]
             for name, value in feats.items():
                 row = weights.setdefault(name, [0.0] * len(labels))
                 acc = grad_sq.setdefault(name, [1e-8] * len(labels))
                 for k, label in enumerate(labels):
-                    g = (probs[label] - (label == gold)) * value + l2 * row[k]
+                    g = scale * (probs[label] - (label == gold)) * value + l2 * row[k]
                     acc[k] += g * g
                     row[k] -= rate * g / math.sqrt(acc[k])
-    pruned = {n: [round(w, 4) for w in row] for n, row in weights.items()}
-    pruned = {n: row for n, row in pruned.items() if max(map(abs, row)) >= 0.01}
-    return LinearModel(labels=tuple(labels), weights=pruned)
+    return weights
 
 
 def load(path: Path) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ _CONTEXT_CHARS = 3000
 _CONTINUATIONS = frozenset({"now", "also", "and", "instead", "same", "again", "too"})
 _CONTINUATION_PULL = 1.5
 _SHORT_TURN_CHARS = 160
+# How much a follow-up's difficulty leans on the request it continues.
+_FOLLOW_UP_PULL = 1.0
 
 
 @dataclass(frozen=True)
@@ -109,17 +111,33 @@ def category_probabilities(
 
 def _continues(last: str) -> bool:
     """A short turn that opens by carrying on from the previous request."""
-    if len(last) > _SHORT_TURN_CHARS:
-        return False
-    opening = last.lower().replace(",", " ").replace(".", " ").split()[:3]
+    return len(last) <= _SHORT_TURN_CHARS and _opens_as_continuation(last)
+
+
+def _opens_as_continuation(last: str) -> bool:
+    opening = last[:40].lower().replace(",", " ").replace(".", " ").split()[:3]
     return any(word in _CONTINUATIONS for word in opening)
 
 
-def predict(last: str, context: str = "", models: Models | None = None) -> Prediction:
-    """Category and difficulty of the last user turn, in its conversation."""
+def predict(
+    last: str, context: str = "", models: Models | None = None, previous: str = ""
+) -> Prediction:
+    """Category and difficulty of the last user turn, in its conversation.
+
+    `previous` is the user turn before the last: "now add these constraints"
+    leans on the difficulty of the request it carries on, whatever its own words say.
+    """
     models = models or load_models()
     feats = message_features(last)
-    probs = category_probabilities(feats, context, models.category, continues=_continues(last))
+    continues = _continues(last)
+    probs = category_probabilities(feats, context, models.category, continues=continues)
     category = _argmax(probs)
-    difficulty = _argmax(models.difficulty.probabilities(difficulty_features(feats, category)))
-    return Prediction(category=category, difficulty=difficulty, confidence=probs[category])
+    difficulty = models.difficulty.probabilities(difficulty_features(feats, category))
+    if previous.strip() and _opens_as_continuation(last):
+        earlier = difficulty_features(message_features(previous), category)
+        difficulty = _blend(difficulty, models.difficulty.probabilities(earlier))
+    return Prediction(category=category, difficulty=_argmax(difficulty), confidence=probs[category])
+
+
+def _blend(probs: Mapping[str, float], other: Mapping[str, float]) -> dict[str, float]:
+    return {k: (probs[k] + _FOLLOW_UP_PULL * other[k]) / (1 + _FOLLOW_UP_PULL) for k in probs}

@@ -3,8 +3,10 @@
 Pure functions shared by the shipped model and its training script, so that
 training and serving can never disagree on what a feature means. Words carry
 the detail; the multilingual lexicons and the shape of the request (length of
-the instruction, numbers, code, a pasted document) carry what generalises to
-wording the training data never saw.
+the instruction, numbers, code, a pasted document, how many requirements and
+chained tasks it stacks up) carry what generalises to wording the training data
+never saw. Every scan is bounded: a pasted document is read through character
+counts, and regular expressions only run over the instruction.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from smarterrouter.routing.lexicon import CJK_LEXICONS, WORD_LEXICONS
 
 Features = dict[str, float]
 
@@ -30,60 +34,6 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
-# Each lexicon is one feature: many languages and phrasings map to the same
-# evidence, which a few hundred training examples could never cover word by word.
-# Words and phrases are looked up in sets (a regex alternation of this size costs
-# far more); entries ending in "*" match as prefixes.
-_WORD_LEXICONS: dict[str, str] = {
-    "code": """code coding function función funcion fonction funktion class method bug debug
-        compile compiler traceback exception stacktrace python javascript js typescript java
-        rust golang go c++ c# kotlin swift ruby php haskell elixir scala verilog sql postgres
-        mysql sqlite redis regex api endpoint refactor test tests pytest jest junit script skript
-        algorithm algoritmo implement implementa implementiere repo repository git branch commit
-        docker dockerfile kubernetes kubectl k8s pod bash shell css html react node npm pip
-        django flask fastapi pandas yaml json nginx linux server async await thread mutex lock
-        queue cache database query index array list dict dictionary string integer int variable
-        loop recursion pointer segfault memory build ci pipeline library package framework
-        frontend backend microservice microservices schema migration vim ssh terminal command
-        cli bytecode vm jit parser lexer interpreter hash tree graph""",
-    "math": """prove proof prueba demuestra demostrar montrer montre démontre beweise derive
-        derivative integral integrate calculate calcula calcule berechne compute solve resuelve
-        résous löse equation ecuación équation gleichung probability probabilidad probabilité
-        wahrscheinlichkeit odds theorem lemma induction prime primes primo divisible
-        integers entier fraction percent percentage median variance how_many how_much
-        cuántos cuántas cuanto combien wie_viele quanto quantos
-        logic puzzle riddle estimate fermi optimal optimize minimize maximize matrix eigenvalue
-        eigenvalues series sequence suite km mph kg compounded velocity geometry triangle
-        circle angle area volume perimeter
-        statistically significant hypothesis sudoku knight knights knave knaves liar liars""",
-    "creative": """story stories poem poems poetry haiku sonnet villanelle sestina limerick
-        lyrics song rap verse rhyme rhymes novel chapter fiction fable fairy_tale screenplay
-        monologue dialogue scene character roleplay worldbuilding villain plot twist slogan
-        tagline caption headline name names brand motto pun puns joke jokes funny humor humour
-        toast eulogy speech tweet post bio blurb ad advert copy description newsletter
-        invitation card greeting message note letter ideas brainstorm creative imagine invent
-        cuento historia poema canción rima eslogan frase histoire poème chanson conte
-        geschichte gedicht lied reim spruch kurzgeschichte conto poesia legenda""",
-    "write": """write draft compose create make_up come_up give_me escribe escreva escreve
-        écris écrire schreib schreibe verfasse inventa""",
-    "explain": """explain explica explique erkläre what_is what's what_are who when where why
-        how_does how_do difference differences diferencia différence unterschied compare history
-        causes meaning mean significa signifie bedeutet summarize summarise summary resume
-        resumen résume résumé zusammen translate traduce traduis traduza übersetze pros cons
-        advice tips should_i""",
-    "hard": """prove proof rigorous rigorously derive formal optimal complexity from_scratch
-        distributed concurren* lock-free consisten* architecture architect design trade-off
-        trade-offs tradeoffs scalab* production exactly strict strictly every each all compare
-        contrast analyze analyse in_depth comprehensive end_to_end constraint constraints must
-        at_least no_more without guarantee* failure_modes edge_cases benchmark simulat*
-        equilibrium closed_form general generalize debate hypotheses hypothesis mechanism
-        mechanisms implications consequences evidence walk_me demuestra riguros* analiza
-        compara vergleich* beweise""",
-    "thanks": """thanks thank thx ty worked works_now that_was perfect awesome gracias merci
-        danke obrigado obrigada""",
-    "action": """my our prod staging server cluster account calendar inbox branch right_now
-        current currently today's live""",
-}
 _LEADING: dict[str, frozenset[str]] = {
     # Judged on the first word or two only: they open easy questions and follow-ups.
     "easy": frozenset(
@@ -162,125 +112,65 @@ def _compile(spec: str) -> tuple[frozenset[str], tuple[str, ...]]:
     return exact, tuple(e[:-1] for e in entries if e.endswith("*"))
 
 
-_LEXICONS = {name: _compile(spec) for name, spec in _WORD_LEXICONS.items()}
-_CJK_LEXICONS: dict[str, tuple[str, ...]] = {
-    "code": tuple(
-        [
-            "代码",
-            "函数",
-            "程序",
-            "脚本",
-            "编程",
-            "实现",
-            "接口",
-            "数据库",
-            "コード",
-            "関数",
-            "プログラム",
-            "スクリプト",
-            "実装",
-            "코드",
-            "함수",
-            "프로그램",
-            "파이썬",
-        ]
-    ),
-    "math": tuple(
-        [
-            "证明",
-            "計算",
-            "计算",
-            "求",
-            "多少",
-            "几",
-            "概率",
-            "方程",
-            "証明",
-            "いくつ",
-            "何人",
-            "확률",
-            "증명",
-            "계산",
-            "몇",
-        ]
-    ),
-    "creative": tuple(
-        [
-            "诗",
-            "故事",
-            "小说",
-            "歌词",
-            "相声",
-            "标语",
-            "名字",
-            "文案",
-            "詩",
-            "俳句",
-            "短歌",
-            "物語",
-            "小説",
-            "キャッチコピー",
-            "名前",
-            "歌詞",
-            "소설",
-            "이야기",
-            "가사",
-        ]
-    ),
-    "explain": tuple(
-        [
-            "什么",
-            "为什么",
-            "怎么",
-            "介绍",
-            "翻译",
-            "区别",
-            "是什么",
-            "とは",
-            "意味",
-            "なぜ",
-            "説明",
-            "翻訳",
-            "違い",
-            "뭐예요",
-            "차이",
-            "왜",
-            "설명",
-            "번역",
-        ]
-    ),
-    "hard": tuple(
-        [
-            "論じ",
-            "比較",
-            "証明",
-            "分析",
-            "比较",
-            "论",
-            "증명",
-            "厳密",
-            "严格",
-            "伏線",
-            "伏笔",
-            "包袱",
-            "至少",
-            "以上",
-        ]
-    ),
-}
+_LEXICONS = {name: _compile(spec) for name, spec in WORD_LEXICONS.items()}
+
+
+def _invert(
+    lexicons: dict[str, tuple[frozenset[str], tuple[str, ...]]],
+) -> dict[str, tuple[str, ...]]:
+    """Phrase -> the lexicons it belongs to: one dict lookup per phrase."""
+    index: dict[str, tuple[str, ...]] = {}
+    for name, (exact, _) in lexicons.items():
+        for entry in exact:
+            index[entry] = (*index.get(entry, ()), name)
+    return index
+
+
+_EXACT = _invert(_LEXICONS)
+_STEMS = tuple((stem, name) for name, (_, stems) in _LEXICONS.items() for stem in stems)
+_ALL_STEMS = tuple(stem for stem, _ in _STEMS)
+# Every branch opens on a character (or a short literal), never on "\b" or a
+# lookbehind, so the engine skips most positions without entering the pattern.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "syntax": re.compile(
-        r"```|\bdef \w|\breturn\b|=>|[;{]\s*$|^\s*}|#include|\bimport \w|\bconst \w|"
-        r"\bfn \w|\bSELECT\b|\w\.\w+\(|\(\)|Error:|Exception|^\$ |\w_\w|[a-z][A-Z]\w|"
+        r"```|def \w|return\b|=>|[;{}][ \t]*$|#include|import \w|const \w|fn \w|SELECT\b|"
+        r"\.\w+\(|\(\)|Error:|Exception|^\$ |_[a-zA-Z0-9]|[A-Z](?<=[a-z][A-Z])[a-z]|"
         r"\.(?:py|js|ts|go|rs|java|cpp|rb|sh|ya?ml|json)\b",
         re.M,
     ),
     "math_expr": re.compile(
-        r"\d\s*[-+*/^\u00d7\u00f7=<>]\s*\d|\b[a-z]\s*[=<>≤≥]\s*\d|\d[a-z]\b|[²³√∑∫π≈≤≥→∞]|"
-        r"\b[a-z]\([a-z]\)|\^\d|\d%",
-        re.I,
+        r"\d\s*[-+*/^\u00d7\u00f7=<>xX]\s*\d|[=<>≤≥]\s*-?\d|\d[a-zA-Z]\b|[²³√∑∫π≈≤≥→∞]|"
+        r"\([a-zA-Z]\)(?<=[a-zA-Z]\([a-zA-Z]\))|\^\d|\d%"
     ),
 }
+# Requirements stacked on a request separate "hard" from "medium" far more
+# than its topic does: the words are the "limits" lexicon, these are the marks
+# (emphasis in capitals, enumerated items, CJK phrasing).
+_CONSTRAINT_MARKS = re.compile(
+    r"[A-Z]{3,}|^[ \t]*(?:\d+[.)]|[-*\u2022])\s|\(\w\)|必须|至少|ずつ|必ず|以上|以内", re.M
+)
+# Separate tasks chained in one request ("pull ..., cluster ..., then open a
+# PR"): each opens a clause with an imperative verb.
+_CLAUSE = re.compile(r"[.;:!?,\n]+|\band |\bthen ")
+_STEP_VERBS, _ = _compile(
+    """add analyse analyze book bootstrap build check cluster collect compare compute create
+    derive describe design discuss download draft estimate evaluate explain fetch find fit
+    flag get give group identify implement include list make model open outline plan plot
+    propose prove pull rank recommend report rewrite run send show simulate solve suggest
+    summarise summarize test tell translate use verify walk write"""
+)
+# Characters that are rare in prose but make up much of code, configs and logs.
+_CODE_CHARS = "{}();=<>[]_/\\|$#@`"
+_DIGITS = "0123456789"
+
+
+def step_count(instruction: str) -> int:
+    """Clauses that open with an imperative verb: the tasks chained in a request."""
+    count = 0
+    for clause in _CLAUSE.split(instruction.lower()):
+        first = clause.split(None, 1)
+        count += bool(first) and first[0] in _STEP_VERBS
+    return count
 
 
 @dataclass(frozen=True)
@@ -342,47 +232,67 @@ def _phrases(words: list[str]) -> list[str]:
     return words + pairs
 
 
-def lexicon_counts(text: str, words: list[str], prefix: str) -> Features:
+def lexicon_hits(text: str, words: list[str]) -> dict[str, int]:
+    """How often each lexicon and pattern occurs in the text (not saturated)."""
     counts: dict[str, int] = {}
     for phrase in _phrases(words):
-        for name, (exact, stems) in _LEXICONS.items():
-            if phrase in exact or (stems and phrase.startswith(stems)):
+        for name in _EXACT.get(phrase, ()):
+            counts[name] = counts.get(name, 0) + 1
+        # One C-level call rules out almost every phrase before the slow path.
+        if phrase.startswith(_ALL_STEMS):
+            for name in {n for stem, n in _STEMS if phrase.startswith(stem)}:
                 counts[name] = counts.get(name, 0) + 1
     opening = _phrases(words[:2])
     for name, entries in _LEADING.items():
         if any(p in entries for p in opening):
             counts[name] = 1
     if _CJK_RUN.search(text):
-        for name, subs in _CJK_LEXICONS.items():
+        for name, subs in CJK_LEXICONS.items():
             counts[name] = counts.get(name, 0) + sum(1 for sub in subs if sub in text)
     for name, pattern in _PATTERNS.items():
         counts[name] = len(pattern.findall(text))
+    return counts
+
+
+def lexicon_features(counts: dict[str, int], prefix: str) -> Features:
     # Saturating: the fifth keyword adds little over the second.
     return {f"{prefix}{n}": min(c, 4) ** 0.5 for n, c in counts.items() if c}
 
 
-def shape(instruction: str) -> Features:
+# Named things mid-sentence (Triffin, MVCC, Curie): a request that lists many
+# of them asks for expert depth.
+_NAMED = re.compile(r"(?<=[\w,;:(] )[A-Z][\w-]+")
+_SEPARATORS = (",", ";", "、", ":", "\u2014", "(")
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff1f\uff01]\s")
+
+
+def shape(instruction: str, hits: dict[str, int]) -> Features:
     size = effective_length(instruction)
     numbers = len(_NUMBER.findall(instruction))
-    clauses = instruction.count(",") + instruction.count(";") + instruction.count("、")
-    sentences = len(re.findall(r"[.!?\u3002\uff1f\uff01]\s", instruction + " "))
+    clauses = sum(instruction.count(sep) for sep in _SEPARATORS)
+    sentences = len(_SENTENCE_END.findall(instruction + " "))
+    constraints = hits.get("limits", 0) + len(_CONSTRAINT_MARKS.findall(instruction))
     return {
         f"len:{_bucket(size, (25, 50, 90, 140, 200, 260, 330, 450))}": 1.0,
         f"num:{_bucket(numbers, (1, 3, 6))}": 1.0,
         f"clauses:{_bucket(clauses, (1, 3, 5, 8))}": 1.0,
         f"sent:{_bucket(sentences, (1, 2, 4))}": 1.0,
         "question": 1.0 if instruction.rstrip().endswith(("?", "\uff1f")) else 0.0,
+        f"steps:{_bucket(step_count(instruction), (1, 2, 3, 5))}": 1.0,
+        f"named:{_bucket(len(_NAMED.findall(instruction)), (1, 3, 6))}": 1.0,
+        f"cons:{_bucket(constraints, (1, 3, 5, 8))}": 1.0,
     }
 
 
 def paste_features(paste: str) -> Features:
+    """Code, log or prose: from character counts, which stay cheap on long pastes."""
     if not paste:
         return {}
-    feats: Features = {"paste": 1.0}
-    code_hits = len(_PATTERNS["syntax"].findall(paste))
-    density = code_hits / max(1, len(paste) / 100)
-    feats["paste:code" if density > 1.0 else "paste:prose"] = 1.0
-    return feats
+    size = max(1, len(paste))
+    symbols = sum(paste.count(c) for c in _CODE_CHARS) / size
+    digits = sum(paste.count(c) for c in _DIGITS) / size
+    coded = symbols > 0.04 or (digits > 0.08 and paste.count(":") / size > 0.01)
+    return {"paste": 1.0, "paste:code" if coded else "paste:prose": 1.0}
 
 
 def message_features(text: str) -> Features:
@@ -392,10 +302,25 @@ def message_features(text: str) -> Features:
     words = words_of(parts.instruction)
     for tok in tokens(words, parts.instruction):
         feats[tok] = 1.0
-    feats.update(lexicon_counts(parts.instruction, words, "lex:"))
-    feats.update(shape(parts.instruction))
+    hits = lexicon_hits(parts.instruction, words)
+    feats.update(lexicon_features(hits, "lex:"))
+    feats.update(shape(parts.instruction, hits))
     feats.update(paste_features(parts.paste))
     return feats
+
+
+_CROSSED = (
+    "len:",
+    "lex:hard",
+    "lex:easy",
+    "cons:",
+    "named:",
+    "steps:",
+    "sent:",
+    "paste",
+    "num:",
+    "clauses:",
+)
 
 
 def difficulty_features(base: Features, category: str) -> Features:
@@ -404,6 +329,6 @@ def difficulty_features(base: Features, category: str) -> Features:
     feats = dict(base)
     feats[f"cat:{category}"] = 1.0
     for key in list(base):
-        if key.startswith(("len:", "lex:hard", "lex:easy", "paste", "num:", "clauses:")):
+        if key.startswith(_CROSSED):
             feats[f"{category}|{key}"] = base[key]
     return feats

@@ -76,6 +76,7 @@ class Conversation:
     last: str
     context: str
     system: str
+    previous: str = ""  # the user turn before the last one
 
 
 def conversation_of(messages: Sequence[Mapping[str, Any]]) -> Conversation:
@@ -90,7 +91,17 @@ def conversation_of(messages: Sequence[Mapping[str, Any]]) -> Conversation:
         for m in messages[:last_index]
         if m.get("role") in ("user", "assistant")
     )
-    return Conversation(last=last, context=f"{system}\n{earlier}".strip(), system=system)
+    previous = next(
+        (
+            text_of(m.get("content"))
+            for m in reversed(messages[: max(last_index, 0)])
+            if m.get("role") == "user"
+        ),
+        "",
+    )
+    return Conversation(
+        last=last, context=f"{system}\n{earlier}".strip(), system=system, previous=previous
+    )
 
 
 def classify(body: Mapping[str, Any]) -> Signals:
@@ -104,7 +115,9 @@ def classify(body: Mapping[str, Any]) -> Signals:
     category: Category = "general"
     difficulty: Difficulty = "simple"
     if not ui_task:
-        prediction = predict(conversation.last, conversation.context)
+        prediction = predict(
+            conversation.last, conversation.context, previous=conversation.previous
+        )
         category = cast(Category, prediction.category)
         difficulty = cast(Difficulty, prediction.difficulty)
     return Signals(

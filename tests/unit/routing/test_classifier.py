@@ -35,6 +35,15 @@ def chat(*turns: tuple[str, Any]) -> dict[str, Any]:
         ("who wrote one hundred years of solitude", "general"),
         ("what's the capital of portugal", "general"),
         ("¿Cuál es la capital de Argentina?", "general"),
+        # General knowledge that merely mentions code, money or numbers.
+        ("what was the first high-level programming language, and who made it?", "general"),
+        ("who created the Go language at Google, and why?", "general"),
+        (
+            "my boss offered a 3% raise but similar roles pay 15% more. how do I push back?",
+            "general",
+        ),
+        ("what caused the 2008 housing crash in the US?", "general"),
+        ("what's the difference between a Roth and a traditional 401k if I earn $90k?", "general"),
     ],
 )
 def test_category(prompt: str, category: str) -> None:
@@ -56,6 +65,14 @@ def test_category(prompt: str, category: str) -> None:
         (
             "write a 300-word story about a lighthouse keeper who adopts a seagull, warm tone",
             "medium",
+        ),
+        ("a funny caption for a photo of my dog wearing sunglasses", "simple"),
+        ("a two-line rhyme for my mom's birthday card", "simple"),
+        (
+            "write a sestina about a harbour town: the six end words must be tide, rope, salt, "
+            "bell, gull and home, every stanza must rotate them correctly, the envoi must use "
+            "all six, and never use the word 'sea'",
+            "hard",
         ),
     ],
 )
@@ -130,6 +147,19 @@ def test_features_and_prediction_are_deterministic() -> None:
         ("how do I run the tests in pytest with verbose output?", "", False),
         ("write a poem about running in the rain", "", False),
         ("find all integer solutions of x^2 - y^2 = 15", "", False),
+        ("send it to my manager", "", True),
+        ("what's today's weather in Oslo?", "", True),
+        ("fetch the latest build logs from CI and tell me what broke", "", True),
+        # Pronouns and "live" as a verb are not the user's things or live data.
+        ("how do I delete a branch in git and switch back to main?", "", False),
+        ("find all real x such that x^2 - 5x + 6 = 0, then check them", "", False),
+        ("add error handling to it and print a friendly message", "", False),
+        ("people who live in Oslo: what do they pay in income tax?", "", False),
+        (
+            "write a bash script that backs up my home folder with today's date in the name",
+            "",
+            False,
+        ),
     ],
 )
 def test_wants_action(prompt: str, system: str, expected: bool) -> None:
