@@ -67,6 +67,8 @@ def _pct(part: int, whole: Sequence[object]) -> str:
 def timings_ms(
     bodies: Sequence[dict[str, Any]], run: Callable[[dict[str, Any]], object]
 ) -> list[float]:
+    for body in bodies:  # warm up: steady state, not first-call costs, is what requests see
+        run(body)
     samples = []
     for _ in range(TIMING_ROUNDS):
         for body in bodies:
