@@ -1,12 +1,13 @@
 """Dependencies that hand each handler the part it needs from app.state.
 
 They are `async def` on purpose: FastAPI runs a plain `def` dependency in a
-worker thread, a thread hop on every request for a dictionary lookup.
+worker thread, a thread hop on every request for an attribute lookup.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 
@@ -15,34 +16,21 @@ from smarterrouter.health import Readiness
 from smarterrouter.ratings import Ratings
 from smarterrouter.storage import DecisionRecorder, Storage
 
-
-async def get_gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
-    return gateway
+T = TypeVar("T")
 
 
-async def get_readiness(request: Request) -> Readiness:
-    readiness: Readiness = request.app.state.readiness
-    return readiness
+def _from_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency returning `app.state.<name>`, built by the lifespan."""
+
+    async def get(request: Request) -> T:
+        return cast(T, getattr(request.app.state, name))
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
-async def get_ratings(request: Request) -> Ratings:
-    ratings: Ratings = request.app.state.ratings
-    return ratings
-
-
-async def get_storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
-
-
-async def get_recorder(request: Request) -> DecisionRecorder:
-    recorder: DecisionRecorder = request.app.state.recorder
-    return recorder
-
-
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
-RatingsDep = Annotated[Ratings, Depends(get_ratings)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
-RecorderDep = Annotated[DecisionRecorder, Depends(get_recorder)]
-ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
+GatewayDep = Annotated[Gateway, Depends(_from_state("gateway", Gateway))]
+RatingsDep = Annotated[Ratings, Depends(_from_state("ratings", Ratings))]
+StorageDep = Annotated[Storage, Depends(_from_state("storage", Storage))]
+RecorderDep = Annotated[DecisionRecorder, Depends(_from_state("recorder", DecisionRecorder))]
+ReadinessDep = Annotated[Readiness, Depends(_from_state("readiness", Readiness))]
