@@ -54,6 +54,8 @@ from smarterrouter.storage import DecisionRecord, hash_conversation
 log = logging.getLogger(__name__)
 
 MODEL_HEADER = "X-SmarterRouter-Model"
+CATEGORY_HEADER = "X-SmarterRouter-Category"  # routed requests only
+FALLBACKS_HEADER = "X-SmarterRouter-Fallbacks"  # models that failed before this one
 JSON_TYPE = "application/json"
 
 
@@ -212,8 +214,7 @@ class Gateway:
         if body.get("stream"):
             start = await self._open_stream(target, body, started)
             headers = {
-                MODEL_HEADER: start.model.public_name,
-                CACHE_HEADER: lookup.header,
+                **_routing_headers(start.model.public_name, lookup, target, start.attempts),
                 "Cache-Control": "no-cache",
             }
             return StreamingResponse(
@@ -232,7 +233,7 @@ class Gateway:
         if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
         self._note(body, target, model, 200, started, attempts, answer.get("id"))
-        headers = {MODEL_HEADER: model.public_name, CACHE_HEADER: lookup.header}
+        headers = _routing_headers(model.public_name, lookup, target, attempts)
         return Response(orjson.dumps(answer), media_type=JSON_TYPE, headers=headers)
 
     def _signs(self, body: Mapping[str, Any]) -> bool:
@@ -441,6 +442,18 @@ async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:
     yield first
     async for chunk in rest:
         yield chunk
+
+
+def _routing_headers(
+    model: str, lookup: Lookup, target: Target, attempts: list[Attempt]
+) -> dict[str, str]:
+    """What the client (and the access log line) learns of how it was served."""
+    headers = {MODEL_HEADER: model, CACHE_HEADER: lookup.header}
+    if target.decision is not None:
+        headers[CATEGORY_HEADER] = target.decision.signals.category
+    if attempts:
+        headers[FALLBACKS_HEADER] = str(len(attempts))
+    return headers
 
 
 def _events(chunk: JSON, signer: StreamSigner | None) -> list[bytes]:

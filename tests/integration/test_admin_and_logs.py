@@ -229,3 +229,27 @@ def test_logs_carry_request_ids_and_no_secrets(
     assert upstream_failed and {u.request_id for u in upstream_failed} == {"req-upstream-fails"}
     broke = [line for line in lines if "broke" in line.message]
     assert broke and {b.request_id for b in broke} == {"req-stream-breaks"}
+
+
+def test_the_access_line_says_how_a_request_was_served(
+    settings: Settings, ollama: FakeOllama
+) -> None:
+    ollama.inject(Fault(status=500, path="/api/chat"))
+    poem = {"messages": [{"role": "user", "content": "Write a short poem about rain"}]}
+    with router_log("json", settings) as buffer:
+        with RouterServer(settings) as server:
+            resp = httpx.post(
+                f"{server.openai_url}/chat/completions",
+                json=poem,
+                headers={"Authorization": f"Bearer {CLIENT_TOKEN}", "X-Request-ID": "req-poem"},
+            )
+        entries = [json.loads(raw) for raw in buffer.getvalue().splitlines()]
+    assert resp.status_code == 200
+    assert resp.headers["x-smarterrouter-fallbacks"] == "1"
+    [access] = [e for e in entries if e["logger"] == "smarterrouter.access"
+                and e["request_id"] == "req-poem"]  # fmt: skip
+    assert access["model"] == resp.headers["x-smarterrouter-model"]
+    assert access["category"] == resp.headers["x-smarterrouter-category"] == "creativity"
+    assert access["cache"] == "bypass; reason=nondeterministic"
+    assert access["fallbacks"] == "1"
+    assert access["status"] == 200 and access["latency_ms"] > 0

@@ -18,6 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smarterrouter.observability.context import request_id_var
 
 log = logging.getLogger("smarterrouter.access")
+# Response headers the gateway sets, as the access line's fields.
+_ROUTING_HEADERS = {
+    b"x-smarterrouter-model": "model",
+    b"x-smarterrouter-category": "category",
+    b"x-smarterrouter-cache": "cache",
+    b"x-smarterrouter-fallbacks": "fallbacks",
+}
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _errors = logging.getLogger(__name__)
 _INTERNAL_ERROR = orjson.dumps(
@@ -48,18 +55,18 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        model = "-"
+        routing = {"model": "-", "category": "-", "cache": "-", "fallbacks": "0"}
         responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, model, responded
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 responded = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 for key, value in headers:
-                    if key == b"x-smarterrouter-model":
-                        model = value.decode("latin-1")
+                    if key in _ROUTING_HEADERS:
+                        routing[_ROUTING_HEADERS[key]] = value.decode("latin-1")
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)
@@ -82,13 +89,21 @@ class RequestContextMiddleware:
                 template = getattr(route, "path", None) or "unmatched"
                 self._on_done(template, scope["method"], status, elapsed)
             log.info(
-                "%s %s %s %.1fms model=%s",
+                "%s %s %s %.1fms model=%s category=%s cache=%s fallbacks=%s",
                 scope["method"],
                 scope["path"],
                 status,
                 elapsed * 1000,
-                model,
-                extra={"route": scope["path"], "status": status, "model": model},
+                routing["model"],
+                routing["category"],
+                routing["cache"],
+                routing["fallbacks"],
+                extra={
+                    "route": scope["path"],
+                    "status": status,
+                    "latency_ms": round(elapsed * 1000, 1),
+                    **routing,
+                },
             )
             request_id_var.reset(token)
 
