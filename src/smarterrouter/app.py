@@ -36,8 +36,9 @@ from smarterrouter.security.gate import ClientGate
 from smarterrouter.settings import Settings
 from smarterrouter.shutdown import Draining, ShutdownGate
 from smarterrouter.storage import DecisionRecord, DecisionRecorder, Storage
-from smarterrouter.vram import compute_budget, detect_async
+from smarterrouter.vram import compute_budget
 from smarterrouter.vram.manager import MemoryManager
+from smarterrouter.vram.monitor import VramMonitor
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.registry = registry
     app.state.storage = storage
     app.state.recorder = recorder
-    memory = await _memory_manager(settings, registry)
+    monitor = VramMonitor(settings.vram_monitor_interval)
+    app.state.vram_monitor = monitor
+    memory = await _memory_manager(settings, registry, monitor)
+    if settings.vram_monitor_enabled:
+        monitor.start()
     app.state.memory = memory
     metrics: Metrics = app.state.metrics
     metrics.add_gauges(StateGauges(breakers.snapshots, memory.busy_counts, memory.last_seen_loaded))
@@ -128,6 +133,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await monitor.aclose()
         for task in (poller, pinning):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -147,10 +153,12 @@ def _recording(recorder: DecisionRecorder, metrics: Metrics) -> Callable[[Decisi
     return record
 
 
-async def _memory_manager(settings: Settings, registry: BackendRegistry) -> MemoryManager:
+async def _memory_manager(
+    settings: Settings, registry: BackendRegistry, monitor: VramMonitor
+) -> MemoryManager:
     """The budget is fixed at start: the probes' total (or the configured limit)
     less the buffer; what is loaded is asked of the backends at each decision."""
-    report = await detect_async()
+    report = (await monitor.sample()).report
     budget = compute_budget(
         report.total_bytes,
         max_total_gb=settings.vram_max_total_gb,

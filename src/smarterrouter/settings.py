@@ -153,6 +153,8 @@ class Settings(BaseSettings):
     vram_buffer_gb: float = Field(default=1.5, ge=0)
     vram_unload_threshold_pct: float = Field(default=85.0, gt=0, le=100)
     vram_unload_strategy: Literal["lru", "largest"] = "lru"
+    vram_monitor_enabled: bool = True
+    vram_monitor_interval: float = Field(default=30.0, gt=0)
     vram_auto_unload_enabled: bool = True
     vram_default_estimate_gb: float = Field(default=8.0, gt=0)
     pinned_model: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -76,6 +76,8 @@ def test_without_a_gpu_the_budget_is_system_memory(
     assert status["budget"]["limit_bytes"] == int(total * 0.9)
     assert status["budget"]["source"] == "detected"
     assert status["loaded"] == [] and status["warnings"] == []
+    [started] = status["history"]  # the sample taken at start, of this machine
+    assert started["at"] > 0 and started["devices"]
 
 
 def test_the_vram_command_prints_the_same(ollama: FakeOllama, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ GAUGES = {
     "smarterrouter_circuit_breaker_state",
     "smarterrouter_in_flight_requests",
     "smarterrouter_loaded_model_bytes",
+    "smarterrouter_gpu_memory_bytes",
 }
 
 

@@ -88,13 +88,16 @@ async def vram(request: Request) -> dict[str, Any]:
     managed backend says it has loaded (and where that figure comes from), and
     warnings."""
     settings = request.app.state.settings
-    return await vram_status(
+    monitor = request.app.state.vram_monitor
+    status = await vram_status(
         list(request.app.state.registry.backends.values()),
         max_total_gb=settings.vram_max_total_gb,
         buffer_gb=settings.vram_buffer_gb,
         threshold_pct=settings.vram_unload_threshold_pct,
         probe=getattr(request.app.state, "vram_probe", None),
     )
+    status["history"] = [sample.as_dict() for sample in monitor.history]
+    return status
 
 
 @router.get("/cache")

@@ -102,10 +102,12 @@ class StateGauges(Collector):
         breakers: Callable[[], Iterable[Any]],
         busy: Callable[[], Mapping[str, int]],
         loaded: Callable[[], Mapping[str, int]],
+        gpus: Callable[[], Iterable[Any]] = list,
     ) -> None:
         self._breakers = breakers
         self._busy = busy
         self._loaded = loaded
+        self._gpus = gpus
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         state = GaugeMetricFamily(
@@ -131,3 +133,13 @@ class StateGauges(Collector):
         for model, size in self._loaded().items():
             memory.add_metric([model], float(size))
         yield memory
+        gpu = GaugeMetricFamily(
+            "smarterrouter_gpu_memory_bytes", "GPU memory at the last sample, per device",
+            labels=["device", "name", "kind"],
+        )  # fmt: skip
+        for g in self._gpus():
+            for kind in ("total", "used", "free"):
+                value = getattr(g, f"{kind}_bytes")
+                if value is not None:
+                    gpu.add_metric([f"{g.vendor}:{g.index}", g.name, kind], float(value))
+        yield gpu
