@@ -61,6 +61,8 @@ class Fault:
     die_after: int | None = None  # streams: drop the connection after N chunks
     error_after: int | None = None  # streams: send an in-stream error after N chunks
     pause_after: int | None = None  # streams: hold after N chunks until resume()
+    headers: dict[str, str] | None = None  # with `status`: extra headers (Retry-After…)
+    garbage: bytes | None = None  # answer 200 with this body instead of the real answer
     path: str | None = None
     times: int | None = 1  # None: every matching request
 
@@ -73,6 +75,7 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     chunks: Sequence[bytes] | None = None
+    headers: dict[str, str] | None = None
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Response:
@@ -230,7 +233,10 @@ class LoopbackServer:
         if fault and fault.close:
             return False
         if fault and fault.status:
-            response = Response(fault.status, self.error_body(fault.status, fault.message))
+            body = self.error_body(fault.status, fault.message)
+            response = Response(fault.status, body, headers=fault.headers)
+        elif fault and fault.garbage is not None:
+            response = Response(200, fault.garbage)
         else:
             response = self._safe_handle(request)
         if response.chunks is None:
@@ -318,7 +324,7 @@ def _head(status: int, content_type: str, extra: dict[str, str]) -> bytes:
 
 
 async def _write_whole(writer: asyncio.StreamWriter, response: Response) -> None:
-    extra = {"Content-Length": str(len(response.body))}
+    extra = {"Content-Length": str(len(response.body)), **(response.headers or {})}
     writer.write(_head(response.status, response.content_type, extra) + response.body)
     await writer.drain()
 
