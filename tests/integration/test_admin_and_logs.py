@@ -19,12 +19,10 @@ from fakes import FakeOllama, FakeOpenAI, Fault
 from smarterrouter.app import create_app
 from smarterrouter.observability.logs import configure_logging, settings_secrets
 from smarterrouter.settings import BackendConfig, Settings
-from support.keys import CLOUD_KEY
+from support.keys import ADMIN_KEY, CLIENT_TOKEN, CLOUD_KEY
 from support.router import RouterServer
 
-ADMIN_KEY = "adm-7Hq2xLp9vRt4"
 # Not `sk-…`: many providers' keys look like nothing in particular.
-CLIENT_TOKEN = "client-tok-93jf82hd"
 EXPLAIN = {"messages": [{"role": "user", "content": "hello"}]}
 NEEDS_KEY = "Admin endpoints need 'Authorization: Bearer <ROUTER_ADMIN_API_KEY>'"
 ADMIN_CALLS = [("POST", "/admin/explain", EXPLAIN), ("GET", "/admin/models", None)]

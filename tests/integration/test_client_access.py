@@ -14,10 +14,10 @@ import pytest
 
 from fakes import FakeOllama
 from smarterrouter.settings import BackendConfig, Settings
+from support.keys import OTHER_CLIENT_KEY
 from support.router import RouterServer
 
 KEY = "sk-client-one-123456"
-OTHER_KEY = "sk-client-two-654321"
 CHAT: dict[str, Any] = {"messages": [{"role": "user", "content": "hi"}]}
 RECORDING = Path(__file__).parents[1] / "recordings" / "open-webui" / "requests_sample.jsonl"
 
@@ -59,8 +59,8 @@ def _error(resp: httpx.Response, status: int) -> dict[str, Any]:
 def test_the_right_key_is_served_and_a_wrong_one_is_refused(
     serve: Callable[..., RouterServer],
 ) -> None:
-    router = serve(api_keys=[KEY, OTHER_KEY])
-    with _client(router, OTHER_KEY) as client:
+    router = serve(api_keys=[KEY, OTHER_CLIENT_KEY])
+    with _client(router, OTHER_CLIENT_KEY) as client:
         answer = client.chat.completions.create(model="smarterrouter/main", **CHAT)
         assert answer.choices[0].message.content
     with _client(router, "sk-wrong") as client, pytest.raises(openai.AuthenticationError) as err:
@@ -139,7 +139,7 @@ def test_past_the_budget_a_client_gets_429_with_retry_after(
 def test_each_key_has_its_own_budget_and_keyless_clients_share_their_address(
     serve: Callable[..., RouterServer],
 ) -> None:
-    router = serve(api_keys=[KEY, OTHER_KEY], rate_limit_enabled=True,
+    router = serve(api_keys=[KEY, OTHER_CLIENT_KEY], rate_limit_enabled=True,
                    rate_limit_requests_per_minute=2)  # fmt: skip
     models = f"{router.openai_url}/models"
     one = {"Authorization": f"Bearer {KEY}"}
@@ -147,7 +147,7 @@ def test_each_key_has_its_own_budget_and_keyless_clients_share_their_address(
     # Wrong keys count against the address: guessing keys is rate limited too.
     wrong = {"Authorization": "Bearer sk-guess"}
     assert [httpx.get(models, headers=wrong).status_code for _ in range(3)] == [401, 401, 429]
-    two = {"Authorization": f"Bearer {OTHER_KEY}"}
+    two = {"Authorization": f"Bearer {OTHER_CLIENT_KEY}"}
     assert httpx.get(models, headers=two).status_code == 200
 
 

@@ -20,6 +20,7 @@ import pytest
 from fakes import FakeOllama, FakeOllamaModel, RecordedRequest
 from fakes.fake_ollama import DEFAULT_MODELS
 from smarterrouter.settings import BackendConfig, Settings
+from support.keys import OPEN_WEBUI_KEY
 from support.router import RouterServer
 
 ROUTER_MODEL = "smarterrouter/main"
@@ -31,7 +32,7 @@ SMALLEST = FakeOllamaModel(
 )  # fmt: skip
 TOOL_MODELS = {m.name for m in DEFAULT_MODELS if "tools" in m.capabilities}
 # What a client sends that only the router may see, never an upstream.
-CLIENT_KEY = "sk-owui-check"
+CLIENT_KEY = OPEN_WEBUI_KEY
 
 
 def _id(record: dict[str, Any]) -> str:

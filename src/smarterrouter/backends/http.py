@@ -136,8 +136,17 @@ async def ensure_ok(response: httpx.Response, backend: str) -> None:
     """Raise the BackendError for an error status (reading a streamed body first)."""
     if response.status_code < 400:
         return
-    body = await response.aread()
+    body = _without_our_key(await response.aread(), response.request)
     raise error_for_status(backend, response.status_code, body, response.headers)
+
+
+def _without_our_key(body: bytes, request: httpx.Request) -> bytes:
+    """The error body with the key we sent masked: upstreams echo it ("Incorrect
+    API key provided: sk-…"), and from here the text reaches logs and clients."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or len(key) < 6:
+        return body
+    return body.replace(key.encode(), b"***")
 
 
 @contextlib.contextmanager

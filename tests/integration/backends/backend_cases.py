@@ -11,9 +11,10 @@ from smarterrouter.backends.http import make_client
 from smarterrouter.backends.llamacpp import LlamaCppBackend
 from smarterrouter.backends.ollama import OllamaBackend
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
+from support.keys import BACKEND_KEY
 
 KINDS = ["ollama", "llamacpp", "openai"]
-API_KEY = "sk-test-key"
+API_KEY = BACKEND_KEY
 
 
 @dataclass

@@ -246,3 +246,18 @@ async def test_retry_after_rides_on_the_error(
         with pytest.raises(BackendError) as caught:
             await call_json(client, "up", "POST", "/v1/chat/completions", {})
     assert caught.value.retry_after == expected
+
+
+async def test_an_upstream_echoing_our_key_has_it_masked_at_the_edge() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        key = request.headers["authorization"].removeprefix("Bearer ")
+        return httpx.Response(401, json={"error": {"message": f"Incorrect API key: {key}"}})
+
+    client = make_client(
+        "http://upstream", api_key="ck-secret-value", transport=httpx.MockTransport(handler)
+    )
+    async with client:
+        with pytest.raises(BackendError) as caught:
+            await call_json(client, "up", "GET", "/models")
+    assert "ck-secret-value" not in caught.value.message
+    assert "Incorrect API key: ***" in caught.value.message
