@@ -45,7 +45,7 @@ from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.routing.policy import Decision, RoutedModel, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
 from smarterrouter.routing.scoring import Weights
-from smarterrouter.routing.signals import classify
+from smarterrouter.routing.signals import classify, text_of
 from smarterrouter.security.limits import check_input
 from smarterrouter.settings import Settings
 from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
@@ -211,6 +211,8 @@ class Gateway:
         if lookup.answer is not None:
             return self._answer_from_cache(body, lookup, started)
         target = await self.resolve(body, quality)
+        if self._settings.log_prompts:
+            _log_prompt(body)
         if body.get("stream"):
             start = await self._open_stream(target, body, started)
             headers = {
@@ -233,6 +235,8 @@ class Gateway:
         if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
         self._note(body, target, model, 200, started, attempts, answer.get("id"))
+        if self._settings.log_prompts:
+            _log_answer(answer)
         headers = _routing_headers(model.public_name, lookup, target, attempts)
         return Response(orjson.dumps(answer), media_type=JSON_TYPE, headers=headers)
 
@@ -442,6 +446,18 @@ async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:
     yield first
     async for chunk in rest:
         yield chunk
+
+
+def _log_prompt(body: Mapping[str, Any]) -> None:
+    """With ROUTER_LOG_PROMPTS only: the last user message."""
+    users = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+    log.info("prompt: %s", (text_of(users[-1].get("content")) if users else "")[:2000])
+
+
+def _log_answer(answer: Mapping[str, Any]) -> None:
+    """With ROUTER_LOG_PROMPTS only: the text of a non-streamed answer."""
+    choices = answer.get("choices") or [{}]
+    log.info("answer: %s", str((choices[0].get("message") or {}).get("content") or "")[:2000])
 
 
 def _routing_headers(

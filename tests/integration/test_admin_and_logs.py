@@ -251,3 +251,20 @@ def test_the_access_line_says_how_a_request_was_served(
     assert access["cache"] == "bypass; reason=nondeterministic"
     assert access["fallbacks"] == "1"
     assert access["status"] == 200 and access["latency_ms"] > 0
+
+
+@pytest.mark.parametrize("log_prompts", [False, True])
+def test_prompts_and_answers_are_logged_only_when_asked(
+    log_prompts: bool, ollama: FakeOllama, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(
+        [BackendConfig(name="gpu", provider="ollama", url=ollama.url)], log_prompts=log_prompts
+    )
+    question = "What is the secret recipe of grandma-7731's soup?"
+    with router_log("text", settings) as buffer:
+        with RouterServer(settings) as server:
+            body = {"model": "llama3.2:3b", "messages": [{"role": "user", "content": question}]}
+            assert httpx.post(f"{server.openai_url}/chat/completions", json=body).is_success
+        text = buffer.getvalue()
+    assert (question in text) == log_prompts
+    assert ("Paris is the capital of France." in text) == log_prompts
