@@ -43,6 +43,7 @@ def test_an_open_breaker_fails_fast_and_shows_in_admin_backends(
         reached = len(ollama.received("/api/chat"))
         fast = httpx.post(f"{server.openai_url}/chat/completions", json=CHAT)
         report = httpx.get(f"{server.url}/admin/backends").json()
+        health = httpx.get(f"{server.url}/health")
     assert fast.status_code == 503
     assert fast.json()["error"]["code"] == "circuit_open"
     assert len(ollama.received("/api/chat")) == reached  # refused without a call
@@ -50,6 +51,8 @@ def test_an_open_breaker_fails_fast_and_shows_in_admin_backends(
     assert gpu["ok"] is True and gpu["models"] == 3
     [chat] = [b for b in gpu["circuit_breakers"] if b["operation"] == "chat"]
     assert (chat["state"], chat["failures"]) == ("open", 2)
+    assert health.status_code == 200  # alive, whatever the backends do
+    assert health.json() == {"status": "ok", "open_circuit_breakers": ["gpu/chat"]}
 
 
 def test_a_429_with_retry_after_is_retried_after_that_wait(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse
 
 from smarterrouter.api.deps import ReadinessDep
@@ -13,9 +13,16 @@ router = APIRouter()
 
 
 @router.get("/health")
-async def health() -> dict[str, Any]:
-    """Alive: the process serves HTTP. Says nothing of the backends."""
-    return {"status": "ok"}
+async def health(request: Request) -> dict[str, Any]:
+    """Alive: the process serves HTTP (always 200). It also names the circuit
+    breakers that are not closed, as "backend/operation": no backend call is made."""
+    breakers = getattr(request.app.state, "breakers", None)
+    tripped = [
+        f"{b.backend}/{b.operation}"
+        for b in (breakers.snapshots() if breakers else ())
+        if b.state != "closed"
+    ]
+    return {"status": "ok", "open_circuit_breakers": tripped}
 
 
 @router.get("/ready")
