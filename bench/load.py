@@ -22,26 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
-from overhead import free_port, start_router, wait_ready
+from overhead import MODELS_BODY, free_port, sse_chunk, start_router, wait_ready
 
 CHUNKS = 20
 GAP_SECONDS = 0.01
-
-
-def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-    body = {
-        "id": "chatcmpl-load",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "load-1b",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + orjson.dumps(body) + b"\n\n"  # fmt: skip
-
-
-_MODELS = orjson.dumps({"object": "list", "data": [
-    {"id": "load-1b", "object": "model", "created": 0, "owned_by": "bench"}]})  # fmt: skip
 
 
 async def streaming_upstream(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -53,17 +37,17 @@ async def streaming_upstream(scope: dict[str, Any], receive: Any, send: Any) -> 
     if scope["path"].endswith("/models"):
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})  # fmt: skip
-        await send({"type": "http.response.body", "body": _MODELS})
+        await send({"type": "http.response.body", "body": MODELS_BODY})
         return
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip
-    await send({"type": "http.response.body", "body": _chunk({"role": "assistant"}),
+    await send({"type": "http.response.body", "body": sse_chunk({"role": "assistant"}),
                 "more_body": True})  # fmt: skip
     for i in range(CHUNKS):
         await asyncio.sleep(GAP_SECONDS)
-        await send({"type": "http.response.body", "body": _chunk({"content": f" w{i}"}),
+        await send({"type": "http.response.body", "body": sse_chunk({"content": f" w{i}"}),
                     "more_body": True})  # fmt: skip
-    await send({"type": "http.response.body", "body": _chunk({}, "stop") + b"data: [DONE]\n\n"})
+    await send({"type": "http.response.body", "body": sse_chunk({}, "stop") + b"data: [DONE]\n\n"})
 
 
 def start_upstream(port: int) -> subprocess.Popen[bytes]:

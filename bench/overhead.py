@@ -48,7 +48,7 @@ _COMPLETION = orjson.dumps(
         "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
     }
 )
-_MODELS = orjson.dumps(
+MODELS_BODY = orjson.dumps(
     {
         "object": "list",
         "data": [{"id": "bench-1b", "object": "model", "created": 0, "owned_by": "bench"}],
@@ -56,7 +56,7 @@ _MODELS = orjson.dumps(
 )
 
 
-def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+def sse_chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
     body = {
         "id": "chatcmpl-bench",
         "object": "chat.completion.chunk",
@@ -68,9 +68,9 @@ def _chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
 
 
 _STREAM = [
-    _chunk({"role": "assistant", "content": ""}),
-    *(_chunk({"content": w}) for w in ("Hello", " there", "!")),
-    _chunk({}, "stop"),
+    sse_chunk({"role": "assistant", "content": ""}),
+    *(sse_chunk({"content": w}) for w in ("Hello", " there", "!")),
+    sse_chunk({}, "stop"),
     b"data: [DONE]\n\n",
 ]
 
@@ -85,7 +85,7 @@ async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body"):
             break
     if scope["path"].endswith("/models"):
-        await _send(send, 200, b"application/json", [_MODELS])
+        await _send(send, 200, b"application/json", [MODELS_BODY])
     elif body and orjson.loads(body).get("stream"):
         await _send(send, 200, b"text/event-stream", _STREAM)
     else:
