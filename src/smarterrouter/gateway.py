@@ -28,6 +28,7 @@ from smarterrouter.cache import (
     StreamAssembler,
     replay_chunks,
 )
+from smarterrouter.embedding_shape import ensure_dimensions
 from smarterrouter.errors import (
     BackendError,
     InvalidRequest,
@@ -352,6 +353,7 @@ class Gateway:
             raise InvalidRequest(validation_message(exc)) from None
         model = await self._embedding_model(body.get("model"))
         answer = await self._dispatcher.embed(model, body)
+        ensure_dimensions(answer, body.get("dimensions"), model.public_name)
         answer["model"] = model.public_name
         return Response(
             orjson.dumps(answer), media_type=JSON_TYPE, headers={MODEL_HEADER: model.public_name}

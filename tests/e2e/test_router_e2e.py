@@ -7,8 +7,10 @@ does (which model, what shape), plus what these models reliably say.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -161,6 +163,31 @@ def test_embeddings_are_routed_to_the_embedding_model(
     cat, kitten, stocks = (d.embedding for d in result.data)
     assert len(cat) == 384
     assert _cosine(cat, kitten) > 0.5 > _cosine(cat, stocks)
+
+
+def test_embeddings_in_base64_are_the_same_vectors_as_floats(router: RouterServer) -> None:
+    url = f"{router.openai_url}/embeddings"
+    texts = ["one", "two", "three"]
+    floats = httpx.post(url, json={"input": texts, "encoding_format": "float"}, timeout=120)
+    packed = httpx.post(url, json={"input": texts, "encoding_format": "base64"}, timeout=120)
+    assert floats.status_code == packed.status_code == 200
+    for plain, encoded in zip(floats.json()["data"], packed.json()["data"], strict=True):
+        raw = base64.b64decode(encoded["embedding"])
+        decoded = struct.unpack(f"<{len(raw) // 4}f", raw)
+        assert decoded == pytest.approx(plain["embedding"], abs=1e-6)
+    assert [d["index"] for d in packed.json()["data"]] == [0, 1, 2]
+
+
+def test_dimensions_the_backend_ignores_are_a_clear_400(router: RouterServer) -> None:
+    # llama-server answers with the model's full width whatever `dimensions` says.
+    answer = httpx.post(
+        f"{router.openai_url}/embeddings", json={"input": "one", "dimensions": 8}, timeout=120
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["param"] == "dimensions"
+    assert "cannot shorten its embeddings to 8 dimensions" in error["message"]
+    assert "384" in error["message"]
 
 
 def test_router_mode_loads_a_model_on_demand(
