@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Provider = Literal["ollama", "llama.cpp", "openai"]
+Provider = Literal["ollama", "llama.cpp", "llama-swap", "openai"]
 
 
 class BackendConfig(BaseModel):
@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     provider: Provider = "ollama"
     ollama_url: str = "http://localhost:11434"
     llama_cpp_url: str = "http://localhost:8080"
+    llama_swap_url: str = "http://localhost:8080"
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: SecretStr | None = None
     model_prefix: str = ""
@@ -254,7 +255,7 @@ class Settings(BaseSettings):
             return json.loads(value) if value.strip() else {}
         return value
 
-    @field_validator("ollama_url", "llama_cpp_url", "openai_base_url")
+    @field_validator("ollama_url", "llama_cpp_url", "llama_swap_url", "openai_base_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -304,6 +305,7 @@ class Settings(BaseSettings):
 class SettingsError(Exception):
     """A setting is wrong; the message names it."""
 
+            "llama-swap": self.llama_swap_url,
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment and `.env`, naming any bad setting."""

@@ -12,12 +12,14 @@
 """
 
 from fakes.fake_llamacpp import FakeLlamaCpp
+from fakes.fake_llamaswap import FakeLlamaSwap
 from fakes.fake_ollama import FakeOllama, FakeOllamaModel
 from fakes.fake_openai import FakeOpenAI
 from fakes.server import Fault, LoopbackServer, RecordedRequest, Reply, ToolCall
 
 __all__ = [
     "FakeLlamaCpp",
+    "FakeLlamaSwap",
     "FakeOllama",
     "FakeOllamaModel",
     "FakeOpenAI",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from smarterrouter.backends.base import Backend
 from smarterrouter.backends.http import make_client
 from smarterrouter.backends.llamacpp import LlamaCppBackend
+from smarterrouter.backends.llamaswap import LlamaSwapBackend
 from smarterrouter.backends.ollama import OllamaBackend
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from smarterrouter.backends.resilience import (
@@ -71,6 +72,13 @@ def _create_plain(config: BackendConfig, settings: Settings) -> Backend:
         )
     if config.provider == "llama.cpp":
         return LlamaCppBackend(
+            config.name,
+            client,
+            prefix=config.model_prefix,
+            load_timeout=settings.model_load_timeout,
+        )
+    if config.provider == "llama-swap":
+        return LlamaSwapBackend(
             config.name,
             client,
             prefix=config.model_prefix,

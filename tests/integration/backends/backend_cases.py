@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fakes import FakeLlamaCpp, FakeOllama, FakeOpenAI, LoopbackServer, RecordedRequest, Reply
+from fakes import (
+    FakeLlamaCpp,
+    FakeLlamaSwap,
+    FakeOllama,
+    FakeOpenAI,
+    LoopbackServer,
+    RecordedRequest,
+    Reply,
+)
 from smarterrouter.backends.base import Backend
 from smarterrouter.backends.http import make_client
 from smarterrouter.backends.llamacpp import LlamaCppBackend
+from smarterrouter.backends.llamaswap import LlamaSwapBackend
 from smarterrouter.backends.ollama import OllamaBackend
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from support.keys import BACKEND_KEY
 
-KINDS = ["ollama", "llamacpp", "openai"]
+KINDS = ["ollama", "llamacpp", "openai", "llamaswap"]
 API_KEY = BACKEND_KEY
 
 
@@ -36,6 +45,8 @@ def fake_for(kind: str) -> LoopbackServer:
         return FakeOllama()
     if kind == "llamacpp":
         return FakeLlamaCpp("router-preset", models_max=2, reply=Reply())
+    if kind == "llamaswap":
+        return FakeLlamaSwap(max_running=2)
     return FakeOpenAI(api_key=API_KEY)
 
 
@@ -55,6 +66,8 @@ def backend_for(kind: str, url: str, *, read_timeout: float = 10.0) -> Backend:
         return OllamaBackend(kind, client, prefix="p/", load_timeout=5.0)
     if kind == "llamacpp":
         return LlamaCppBackend(kind, client, prefix="p/", load_timeout=5.0, poll_interval=0.02)
+    if kind == "llamaswap":
+        return LlamaSwapBackend(kind, client, prefix="p/", load_timeout=5.0, poll_interval=0.02)
     return OpenAICompatBackend(kind, client, prefix="p/")
 
 
@@ -62,4 +75,5 @@ MODELS = {
     "ollama": ("llama3.2:3b", "nomic-embed-text:latest", "/api/chat", "/api/embed"),
     "llamacpp": ("gemma-chat", "minilm-embed", "/v1/chat/completions", "/v1/embeddings"),
     "openai": ("gpt-4o-mini", "text-embedding-3-small", "/v1/chat/completions", "/v1/embeddings"),
+    "llamaswap": ("qwen-coder-7b", "nomic-embed", "/v1/chat/completions", "/v1/embeddings"),
 }

@@ -7,6 +7,7 @@ import pytest
 from smarterrouter.backends.base import ManagedBackend
 from smarterrouter.backends.factory import create_backend
 from smarterrouter.backends.llamacpp import LlamaCppBackend
+from smarterrouter.backends.llamaswap import LlamaSwapBackend
 from smarterrouter.backends.ollama import OllamaBackend
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from smarterrouter.backends.resilience import ResilientBackend
@@ -17,7 +18,12 @@ pytestmark = pytest.mark.anyio
 
 @pytest.mark.parametrize(
     ("provider", "cls"),
-    [("ollama", OllamaBackend), ("llama.cpp", LlamaCppBackend), ("openai", OpenAICompatBackend)],
+    [
+        ("ollama", OllamaBackend),
+        ("llama.cpp", LlamaCppBackend),
+        ("llama-swap", LlamaSwapBackend),
+        ("openai", OpenAICompatBackend),
+    ],
 )
 async def test_create_backend(provider: str, cls: type) -> None:
     config = BackendConfig(name="b1", provider=provider, url="http://h:1", model_prefix="x/")  # type: ignore[arg-type]
