@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
 from smarterrouter import __version__
 from smarterrouter.api import admin, feedback, health, openai
+from smarterrouter.api.schema import with_body_schemas
 from smarterrouter.backends.factory import breaker_config, create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.backends.resilience import CircuitBreakers
@@ -27,7 +29,8 @@ from smarterrouter.health import Readiness
 from smarterrouter.observability.logs import Redactor, settings_secrets
 from smarterrouter.observability.metrics import Metrics, StateGauges
 from smarterrouter.observability.middleware import RequestContextMiddleware
-from smarterrouter.ratings import Ratings
+from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
+from smarterrouter.ratings import FeedbackRequest, Ratings
 from smarterrouter.routing.dispatch import Dispatcher
 from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.security.admin import require_admin
@@ -70,6 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(admin.router, dependencies=[require_admin])
     app.include_router(admin.metrics_router, dependencies=[require_admin])
+    body_models: list[type[BaseModel]] = [ChatCompletionRequest, EmbeddingRequest, FeedbackRequest]
+    app.openapi = with_body_schemas(app, body_models)  # type: ignore[method-assign]
     _add_error_handlers(app)
     return app
 

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
 from smarterrouter.api.deps import GatewayDep
+from smarterrouter.api.schema import json_body
 from smarterrouter.gateway import Gateway
+from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.security.limits import RawBody, read_body
 
 router = APIRouter()
@@ -25,7 +27,7 @@ async def list_models(gateway: GatewayDep) -> dict[str, Any]:
     return await gateway.list_models()
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", openapi_extra=json_body(ChatCompletionRequest))
 async def chat_completions(request: Request) -> Response:
     # The hottest route reads what it needs itself: resolving declared parameters
     # costs more than a cache hit's own work.
@@ -35,6 +37,6 @@ async def chat_completions(request: Request) -> Response:
     return await gateway.chat(body, headers.get(QUALITY_HEADER), headers.get("cache-control"))
 
 
-@router.post("/v1/embeddings")
+@router.post("/v1/embeddings", openapi_extra=json_body(EmbeddingRequest))
 async def embeddings(body: RawBody, gateway: GatewayDep) -> Response:
     return await gateway.embeddings(body)

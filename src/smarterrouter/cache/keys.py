@@ -51,8 +51,13 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(_normalized(value), option=orjson.OPT_SORT_KEYS)
 
 
+# Past 2**53 a float no longer holds every integer, and past 2**63 the integer
+# would not fit JSON's usual 64-bit range: such floats are kept as they are.
+_EXACT_INTEGERS = 2**53
+
+
 def _normalized(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_INTEGERS:
         return int(value)
     if isinstance(value, Mapping):
         return {str(k): _normalized(v) for k, v in value.items()}
