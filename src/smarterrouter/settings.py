@@ -286,6 +286,7 @@ class Settings(BaseSettings):
         url = {
             "ollama": self.ollama_url,
             "llama.cpp": self.llama_cpp_url,
+            "llama-swap": self.llama_swap_url,
             "openai": self.openai_base_url,
         }[self.provider]
         key = self.openai_api_key
@@ -304,8 +305,6 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is wrong; the message names it."""
-
-            "llama-swap": self.llama_swap_url,
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment and `.env`, naming any bad setting."""
