@@ -16,7 +16,6 @@ from smarterrouter.security.clients import bearer, client_address, find_key, key
 from smarterrouter.security.ratelimit import (
     Budget,
     RateLimiter,
-    create_storage,
     per_minute,
     retry_after_header,
 )
@@ -27,13 +26,12 @@ _ADMIN = "/admin/"
 
 
 class ClientGate:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, limiter: RateLimiter | None) -> None:
+        """`limiter` counts requests when rate limits are on; its owner closes it."""
         self.app = app
         self._keys = [k.get_secret_value() for k in settings.api_keys]
         self._trusted = list(settings.trusted_proxies)
-        self._limiter = (
-            RateLimiter(create_storage(settings)) if settings.rate_limit_enabled else None
-        )
+        self._limiter = limiter
         self._budgets = {
             _API: per_minute("api", settings.rate_limit_requests_per_minute),
             _ADMIN: per_minute("admin", settings.rate_limit_admin_requests_per_minute),
