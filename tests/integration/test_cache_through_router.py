@@ -145,12 +145,19 @@ def test_cache_admin_shows_and_forgets(server: RouterServer, ollama: FakeOllama)
     for model in ("llama3.2:3b", "llava:7b"):
         for _ in range(2):
             httpx.post(url, json={"model": model, "messages": ASK, "temperature": 0})
-    stats = httpx.get(f"{server.url}/admin/cache").json()["response"]
+    report = httpx.get(f"{server.url}/admin/cache").json()
+    assert set(report) == {"exact", "semantic", "routing"}
+    stats = report["exact"]
     assert (stats["size"], stats["hits"], stats["misses"]) == (2, 2, 2)
     assert stats["hit_rate"] == 0.5 and stats["approx_bytes"] > 0
+    assert stats["evictions"] == 0 and stats["active"] is True
     gone = httpx.post(f"{server.url}/admin/cache/invalidate", params={"model": "llava:7b"})
-    assert gone.json() == {"removed": 1, "model": "llava:7b"}
+    assert gone.json() == {
+        "removed": {"exact": 1, "semantic": 1, "routing": 0},
+        "model": "llava:7b",
+        "response_cache_only": False,
+    }
     httpx.post(url, json={"model": "llava:7b", "messages": ASK, "temperature": 0})
     httpx.post(url, json={"model": "llama3.2:3b", "messages": ASK, "temperature": 0})
     assert upstream_chats(ollama) == 3  # llava asked again, llama still cached
-    assert httpx.post(f"{server.url}/admin/cache/invalidate").json()["removed"] == 2
+    assert httpx.post(f"{server.url}/admin/cache/invalidate").json()["removed"]["exact"] == 2

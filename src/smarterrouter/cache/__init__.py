@@ -1,11 +1,15 @@
-"""Answers to repeated requests: the request fingerprint and the exact response cache.
+"""Answers to repeated requests and reused routing decisions: the cache layers.
 
-keys.py        request_key: sha256 of everything that changes the answer
+keys.py        request_key (everything that changes the answer), context_key, routing_key
 eligibility.py check_eligibility: may this request use the cache, and if not why
 store.py       CachedAnswer, CacheStats, the ResponseStore protocol
 memory.py      MemoryResponseStore: LRU with a TTL, in process
 response.py    ResponseCache: lookup, hit_completion, save, invalidate, stats
 replay.py      replay_chunks (answer -> stream) and StreamAssembler (stream -> answer)
+semantic.py    SemanticCache: a paraphrase in the same context, through the near-miss guard
+embedding.py   PromptEmbedder: one embedding of the last user text, never failing a request
+routing.py     RoutingCache: decisions, forgotten when models or ratings change
+report.py      CacheParts and cache_report: every layer's figures for /admin/cache and /metrics
 """
 
 from smarterrouter.cache.eligibility import (

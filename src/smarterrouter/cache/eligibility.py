@@ -30,6 +30,7 @@ _OPT_OUT_DIRECTIVES = frozenset({"no-cache", "no-store"})
 
 class CacheStatus(enum.StrEnum):
     HIT_EXACT = "hit-exact"
+    HIT_SEMANTIC = "hit-semantic"
     MISS = "miss"
     BYPASS = "bypass"
 

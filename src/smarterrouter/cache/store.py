@@ -63,3 +63,31 @@ class ResponseStore(Protocol):
         ...
 
     async def stats(self) -> CacheStats: ...
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One cache layer's counters, as /admin/cache and /metrics show them."""
+
+    hits: int
+    misses: int
+    evictions: int  # dropped to make room, or found stale
+    size: int
+    approx_bytes: int
+    expirations: int = 0  # dropped because older than the TTL
+
+    @property
+    def hit_rate(self) -> float | None:
+        looked = self.hits + self.misses
+        return round(self.hits / looked, 4) if looked else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "hits": self.hits,
+            "misses": self.misses,
+            "evictions": self.evictions,
+            "expirations": self.expirations,
+            "hit_rate": self.hit_rate,
+            "approx_bytes": self.approx_bytes,
+        }

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from smarterrouter.cache.store import LayerStats
 from smarterrouter.storage import DecisionRecord
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -59,6 +60,8 @@ class Metrics:
             "smarterrouter_model_request_duration_seconds", "Chat latency by answering model",
             ["model"], buckets=_LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
+        self.cache_layers = CacheLayerCounters()
+        r.register(self.cache_layers)
 
     def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_requests.labels(route, method, str(status)).inc()
@@ -92,6 +95,43 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class CacheLayerCounters(Collector):
+    """Hits, misses, evictions and entries per cache layer (exact, semantic, routing).
+
+    The layers keep their own counters (a shared store answers asynchronously),
+    so the /metrics handler hands over a fresh reading with `update` before
+    rendering; this collector reports the last one.
+    """
+
+    def __init__(self) -> None:
+        self._layers: Mapping[str, LayerStats] = {}
+        self._embedding_failures = 0
+
+    def update(self, layers: Mapping[str, LayerStats], embedding_failures: int) -> None:
+        self._layers = dict(layers)
+        self._embedding_failures = embedding_failures
+
+    def collect(self) -> Iterable[CounterMetricFamily | GaugeMetricFamily]:
+        for field in ("hits", "misses", "evictions"):
+            family = CounterMetricFamily(
+                f"smarterrouter_cache_{field}", f"Cache {field}, by layer", labels=["layer"]
+            )
+            for layer, stats in self._layers.items():
+                family.add_metric([layer], float(getattr(stats, field)))
+            yield family
+        entries = GaugeMetricFamily(
+            "smarterrouter_cache_entries", "Entries held, by cache layer", labels=["layer"]
+        )
+        for layer, stats in self._layers.items():
+            entries.add_metric([layer], float(stats.size))
+        yield entries
+        yield CounterMetricFamily(
+            "smarterrouter_cache_embedding_failures",
+            "Requests that went without the semantic cache because the embedding failed",
+            value=float(self._embedding_failures),
+        )
 
 
 class StateGauges(Collector):

@@ -31,10 +31,12 @@ class FeedbackBook:
         self._tallies: dict[tuple[str, str | None], Tally] = {
             (model, category): Tally(count, total) for model, category, count, total in totals
         }
+        self.generation = 0  # counts changes: what was decided from older tallies is stale
 
     def add(self, model: str, category: str | None, score: float) -> None:
         old = self._tallies.get((model, category), Tally())
         self._tallies[(model, category)] = Tally(old.count + 1, old.total + score)
+        self.generation += 1
 
     def estimates(self) -> Mapping[tuple[str, str | None], float]:
         """A frozen copy for one decision: (model, category) -> estimate in [-1, 1]."""
