@@ -60,11 +60,13 @@ def _scored(name: str, rank: int, decision: Decision, snapshot: Snapshot) -> dic
         notes.append("already loaded")
     factors = asdict(breakdown)
     total = factors.pop("total")
+    source = factors.pop("quality_source")
     return {
         "model": name,
         "eligible": True,
         "rank": rank,
         "total": total,
+        "quality_source": source,
         "factors": factors,
         "notes": notes,
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from smarterrouter.backends.base import ModelInfo
 from smarterrouter.errors import NoCapableModel
+from smarterrouter.routing.quality import NO_PRIORS, QualitySources
 from smarterrouter.routing.scoring import (
     DEFAULT_WEIGHTS,
     ModelFacts,
@@ -117,10 +118,12 @@ def decide(
     preference: float,
     feedback: Mapping[tuple[str, str | None], float] | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
+    quality: QualitySources = NO_PRIORS,
 ) -> Decision:
     """Rank the models that can serve the request; raise NoCapableModel if none.
 
-    `feedback` maps (model, category) to users' smoothed rating, -1..1.
+    `feedback` maps (model, category) to users' smoothed rating, -1..1;
+    `quality` gives each model's quality prior in the category, when known.
     """
     ratings = feedback or {}
     # Only insist on tool calling when some model can do it; otherwise the best
@@ -141,6 +144,7 @@ def decide(
             loaded=bool(model.info.loaded),
             tools="tools" in model.info.capabilities,
             feedback=ratings.get((model.public_name, signals.category), 0.0),
+            prior=quality.prior(model.public_name, model.native_name, signals.category),
         )
         scores[model.public_name] = score(facts, signals, preference, weights)
         by_name[model.public_name] = model

@@ -14,8 +14,17 @@ A model is scored on whether it is big enough for the task, not on being big:
 - bonuses for a model already in memory and for tool support when tools are
   offered, and users' feedback in the category.
 
-Measured profiles and benchmark scores will replace the size priors as more
-factors of the same breakdown.
+A quality prior (routing/quality.py: published benchmarks today, measured
+profiles ahead of them later) is blended into quality when a model has one. It
+is a size too, the size of a typical model of that quality, so it is measured
+against the same target:
+
+    quality = (1 - prior_weight) * sufficiency(size) + prior_weight * sufficiency(prior size)
+
+A model as good as its size suggests scores as on size alone; a better one
+more, a worse one less, up to sufficiency (quality beyond what the task needs
+earns nothing, as for size). The coder bonus still applies on top: among models
+that all suffice, the specialist is the better bet for code.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from smarterrouter.routing.quality import QualityPrior
 from smarterrouter.routing.signals import Category, Difficulty, Signals
 
 # Minimum billions of parameters per category and difficulty (as in the
@@ -56,6 +66,7 @@ class Weights:
     preference_strength: float = 0.5  # how far fast/best lean to small/big models
     size_tiebreak: float = 0.15  # among sufficient models, the smaller (faster) wins
     coder_bonus: float = 0.15  # a coder model on code
+    prior_weight: float = 0.5  # the share of quality a benchmark or profile prior takes
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -71,6 +82,7 @@ class ModelFacts:
     loaded: bool
     tools: bool
     feedback: float = 0.0  # users' smoothed rating in this category, -1..1
+    prior: QualityPrior | None = None  # published or measured quality in this category
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class ScoreBreakdown:
     tools_bonus: float
     feedback: float
     total: float
+    quality_source: str = "size"  # "size", or the prior's source and detail
 
 
 def _size_scale(size: float) -> float:
@@ -102,6 +115,9 @@ def _quality(
 ) -> float:
     target = target_size(signals, preference)
     sufficiency = min(1.0, math.log1p(size) / math.log1p(target))
+    if facts.prior is not None:
+        known = min(1.0, math.log1p(max(0.0, facts.prior.size_b)) / math.log1p(target))
+        sufficiency = (1 - weights.prior_weight) * sufficiency + weights.prior_weight * known
     name = f"{facts.family or ''} {facts.name}".lower()
     if "coder" in name or "code" in name:
         # Good at code, a little worse at prose than a general model of its size.
@@ -133,4 +149,5 @@ def score(
         tools_bonus=tools,
         feedback=round(feedback, 4),
         total=round(total, 4),
+        quality_source=facts.prior.explained if facts.prior else "size",
     )
