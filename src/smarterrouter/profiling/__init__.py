@@ -1,0 +1,1 @@
+"""Profiling: measure each model on this machine (quality, speed, memory)."""
