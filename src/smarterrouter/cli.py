@@ -1,4 +1,4 @@
-"""`smarterrouter serve | models | explain | vram | doctor`."""
+"""`smarterrouter serve | models | explain | vram | doctor | profile | profiles`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub.add_parser("vram", help="GPU memory, the budget, and what the backends have loaded")
     sub.add_parser("doctor", help="check backends, database and GPU, and say what to fix")
+    profile = sub.add_parser(
+        "profile", help="measure models on this machine: quality, speed, memory"
+    )
+    profile.add_argument(
+        "models", nargs="*", metavar="MODEL", help="models to profile (default: all)"
+    )
+    profile.add_argument("--force", action="store_true", help="also models with a current profile")
+    profiles = sub.add_parser("profiles", help="move profiles between machines")
+    moves = profiles.add_subparsers(dest="action", required=True)
+    moves.add_parser("export", help="write every profile to a JSON file").add_argument("file")
+    moves.add_parser("import", help="read profiles from an exported file").add_argument("file")
     args = parser.parse_args(argv)
 
     overrides = {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
@@ -41,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return _serve(settings)
+    if args.command in ("profile", "profiles"):
+        return _profiling_command(settings, args)
     from smarterrouter import commands
 
     if args.command == "models":
@@ -50,6 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "explain":
         return asyncio.run(commands.print_explain(settings, args.prompt, args.model, args.quality))
     return asyncio.run(commands.doctor(settings))
+
+
+def _profiling_command(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from smarterrouter.profiling import commands
+
+    if args.command == "profile":
+        return asyncio.run(commands.run_profile(settings, args.models, force=args.force))
+    if args.action == "export":
+        return asyncio.run(commands.export_profiles(settings, Path(args.file)))
+    return asyncio.run(commands.import_profiles(settings, Path(args.file)))
 
 
 def _preference(text: str) -> float:

@@ -298,6 +298,22 @@ def usage(answer: Mapping[str, Any]) -> JSON:
     }
 
 
+def timings(answer: Mapping[str, Any]) -> JSON | None:
+    """Ollama's own counters (durations in ns) in llama.cpp's `timings` shape, so
+    that a client (the profiler) reads the backend's speed the same way for both."""
+    keys = ("prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration")
+    counts = [answer.get(k) for k in keys]
+    if not all(isinstance(v, int) for v in counts):
+        return None
+    prompt_n, prompt_ns, predicted_n, predicted_ns = (int(v or 0) for v in counts)
+    return {
+        "prompt_n": prompt_n,
+        "prompt_ms": prompt_ns / 1e6,
+        "predicted_n": predicted_n,
+        "predicted_ms": predicted_ns / 1e6,
+    }
+
+
 def _logprobs(answer: Mapping[str, Any]) -> JSON | None:
     found = answer.get("logprobs")
     return {"content": found} if found else None
@@ -348,7 +364,10 @@ class StreamTranslator:
         reason = finish_reason(line, has_tool_calls=self._tool_calls > 0)
         chunks = [self._chunk({}, finish_reason=reason)]
         if self._include_usage:
-            chunks.append({**self._envelope(), "choices": [], "usage": usage(line)})
+            chunk = {**self._envelope(), "choices": [], "usage": usage(line)}
+            if (measured := timings(line)) is not None:
+                chunk["timings"] = measured
+            chunks.append(chunk)
         return chunks
 
     def _chunk(self, delta: JSON, finish_reason: str | None = None) -> JSON:

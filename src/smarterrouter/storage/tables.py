@@ -142,3 +142,44 @@ class FeedbackRow(Base):
     category: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ProfileRow(Base):
+    """One profile of one model: written whole when the model is done, never in parts.
+    Older rows stay as history; the newest per model is its current profile."""
+
+    __tablename__ = "profiles"
+    __table_args__ = (
+        CheckConstraint("status IN ('ok', 'failed')", name="status"),
+        Index("ix_profiles_model_created_at", "model", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(512))  # the public name
+    backend: Mapped[str] = mapped_column(String(128))
+    identity: Mapped[str] = mapped_column(String(1024))  # digest or file: what was profiled
+    prompt_set_version: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    categories: Mapped[dict[str, Any]]  # per category: score, method, passed/total, detail
+    speed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    memory: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    items: Mapped[list[Any]]  # per prompt: its grade
+
+
+class ProfileJobRow(Base):
+    """A profiling job and each model's progress in it."""
+
+    __tablename__ = "profile_jobs"
+    __table_args__ = (
+        CheckConstraint("state IN ('running', 'done', 'cancelled', 'interrupted')", name="state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    force: Mapped[bool]
+    models: Mapped[list[Any]]  # per model: name, state, done, total, reason
