@@ -3,10 +3,11 @@
 Pure functions shared by the shipped model and its training script, so that
 training and serving can never disagree on what a feature means. Words carry
 the detail; the multilingual lexicons and the shape of the request (length of
-the instruction, numbers, code, a pasted document, how many requirements and
-chained tasks it stacks up) carry what generalises to wording the training data
-never saw. Every scan is bounded: a pasted document is read through character
-counts, and regular expressions only run over the instruction.
+the instruction, numbers and what kind they are, code, a pasted document, how
+many questions, requirements and chained tasks it stacks up) carry what
+generalises to wording the training data never saw. Every scan is bounded:
+a pasted document is read through character counts, and regular expressions
+only run over the instruction.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ _INSTRUCTION_MAX_CHARS = 500
 # Only the ends of a long paste are scanned: enough to tell code and logs from
 # prose while keeping the cost flat for very long documents.
 _PASTE_SCAN_CHARS = 1500
+# Words are many and each is rare in a thousand training prompts: weighed
+# lighter than the lexicons and the shape, they overfit less (chosen by
+# cross-validation on the training set, `bench/train_router.py --cv 5`).
+WORD_WEIGHT = 0.4
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -139,8 +144,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.M,
     ),
     "math_expr": re.compile(
-        r"\d\s*[-+*/^\u00d7\u00f7=<>xX]\s*\d|[=<>≤≥]\s*-?\d|\d[a-zA-Z]\b|[²³√∑∫π≈≤≥→∞]|"
-        r"\([a-zA-Z]\)(?<=[a-zA-Z]\([a-zA-Z]\))|\^\d|\d%"
+        r"\d\s*[-+*/^\u00d7\u00f7=<>xX]\s*\d|[=<>≤≥]\s*-?\d|\d[a-zA-Z]\b(?<![$€£\d.,]\d.)|"
+        r"[²³√∑∫π≈≤≥→∞]|\([a-zA-Z]\)(?<=[a-zA-Z]\([a-zA-Z]\))|\^\d"
     ),
 }
 # Requirements stacked on a request separate "hard" from "medium" far more
@@ -263,6 +268,19 @@ def lexicon_features(counts: dict[str, int], prefix: str) -> Features:
 # of them asks for expert depth.
 _NAMED = re.compile(r"(?<=[\w,;:(] )[A-Z][\w-]+")
 _SEPARATORS = (",", ";", "、", ":", "\u2014", "(")
+# What a number is about: a question with a year, a price or a dose in it is
+# usually about the world, while operators and bare quantities ask for a sum.
+_NUMBER_KINDS: dict[str, re.Pattern[str]] = {
+    "year": re.compile(r"(?<![\d.,])(?:1[0-9]{3}|20[0-9]{2})(?:s|er|年)?(?![\d.,%])"),
+    "percent": re.compile(r"\d\s?%"),
+    "money": re.compile(r"[$€£¥]\s?\d|\d\s?(?:[kK]\b(?!\s?[-+*/^=])|USD|EUR|GBP|dollars|euros|€)"),
+    "unit": re.compile(
+        r"\d\s?(?:kg|km|cm|mm|ml|mg|kcal|mph|km/h|m/s|GB|MB|TB|ms|°|hours?|h\b|minutes?|"
+        r"min\b|years?|months?|weeks?|days?|people|times)"
+    ),
+}
+# Separate questions in one message ("why …? and how …?") and enumerated asks.
+_ASK = re.compile(r"[?\uff1f](?=\s|$)|^[ \t]*(?:\d+[.)]|[-*\u2022])\s", re.M)
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff1f\uff01]\s")
 
 
@@ -281,7 +299,16 @@ def shape(instruction: str, hits: dict[str, int]) -> Features:
         f"steps:{_bucket(step_count(instruction), (1, 2, 3, 5))}": 1.0,
         f"named:{_bucket(len(_NAMED.findall(instruction)), (1, 3, 6))}": 1.0,
         f"cons:{_bucket(constraints, (1, 3, 5, 8))}": 1.0,
+        f"asks:{_bucket(len(_ASK.findall(instruction)), (1, 2, 3, 5))}": 1.0,
+        **number_kinds(instruction),
     }
+
+
+def number_kinds(instruction: str) -> Features:
+    """Which kinds of number the instruction holds (years, money, measures)."""
+    if not _NUMBER.search(instruction):
+        return {}
+    return {f"nk:{kind}": 1.0 for kind, p in _NUMBER_KINDS.items() if p.search(instruction)}
 
 
 def paste_features(paste: str) -> Features:
@@ -301,12 +328,30 @@ def message_features(text: str) -> Features:
     feats: Features = {"bias": 1.0}
     words = words_of(parts.instruction)
     for tok in tokens(words, parts.instruction):
-        feats[tok] = 1.0
+        feats[tok] = WORD_WEIGHT
     hits = lexicon_hits(parts.instruction, words)
     feats.update(lexicon_features(hits, "lex:"))
     feats.update(shape(parts.instruction, hits))
+    feats.update(number_context(feats, hits))
     feats.update(paste_features(parts.paste))
+    # How much was pasted or written: a 200-line module to review asks more
+    # than a one-line snippet, whatever the instruction says.
+    lines = text.count("\n")
+    feats[f"lines:{_bucket(lines, (1, 4, 15, 60))}"] = 1.0
     return feats
+
+
+def number_context(feats: Features, hits: dict[str, int]) -> Features:
+    """Numbers crossed with what surrounds them: with maths words or operators
+    they are a sum to do; with a question about the world, a fact to look up."""
+    if "num:0" in feats:
+        return {}
+    mathy = bool(hits.get("math") or hits.get("math_expr"))
+    out: Features = {"x:num&math" if mathy else "x:num&nomath": 1.0}
+    for lexicon in ("topic", "easy", "explain"):
+        if hits.get(lexicon):
+            out[f"x:num&{lexicon}"] = 1.0
+    return out
 
 
 _CROSSED = (
@@ -320,6 +365,8 @@ _CROSSED = (
     "paste",
     "num:",
     "clauses:",
+    "asks:",
+    "lines:",
 )
 
 

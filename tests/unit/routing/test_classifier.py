@@ -44,6 +44,13 @@ def chat(*turns: tuple[str, Any]) -> dict[str, Any]:
         ),
         ("what caused the 2008 housing crash in the US?", "general"),
         ("what's the difference between a Roth and a traditional 401k if I earn $90k?", "general"),
+        ("what year did the Berlin Wall fall, and who was chancellor then?", "general"),
+        ("is a salary of $48k enough to live alone in Denver?", "general"),
+        ("how many people live in Canada in 2024", "general"),
+        ("my son has a 38.5 fever, should I give him ibuprofen?", "general"),
+        # ... while numbers that ask for a sum are still reasoning.
+        ("what is 12% of 250", "reasoning"),
+        ("a train goes 240 km in 3 hours; how far in 5 hours at the same speed?", "reasoning"),
     ],
 )
 def test_category(prompt: str, category: str) -> None:
@@ -72,6 +79,11 @@ def test_category(prompt: str, category: str) -> None:
             "write a sestina about a harbour town: the six end words must be tide, rope, salt, "
             "bell, gull and home, every stanza must rotate them correctly, the envoi must use "
             "all six, and never use the word 'sea'",
+            "hard",
+        ),
+        (
+            "Design a multi-region active-active Postgres setup: conflict resolution, failover "
+            "under 30 seconds, schema migrations across regions, and how to test a region loss.",
             "hard",
         ),
     ],

@@ -94,7 +94,7 @@ def test_a_follow_up_leans_on_the_difficulty_of_what_it_continues() -> None:
     models = Models(
         category=LinearModel(labels=("general",), weights={}),
         difficulty=LinearModel(
-            labels=("simple", "hard"), weights={"bias": [1.0, 0.0], "w:proof": [0.0, 4.0]}
+            labels=("simple", "hard"), weights={"bias": [1.0, 0.0], "w:proof": [0.0, 10.0]}
         ),
     )
     alone = predict("now do the next one", models=models)
@@ -103,3 +103,46 @@ def test_a_follow_up_leans_on_the_difficulty_of_what_it_continues() -> None:
     assert alone.difficulty == "simple"
     assert followed.difficulty == "hard"
     assert fresh.difficulty == "simple"
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("who won the world cup in 2010", {"nk:year"}),
+        ("what changed in the 1500s", {"nk:year"}),
+        ("I earn $72k and pay 1,200 € rent", {"nk:money"}),
+        ("is a 5.9% loan over 72 months bad", {"nk:percent", "nk:unit"}),
+        ("is 60 kg healthy at 1.70 m", {"nk:unit"}),
+        ("solve 3x + 7 = 22", set()),
+        ("prove 4k+3 has infinitely many primes", set()),
+        ("no numbers here", set()),
+    ],
+)
+def test_numbers_are_told_apart_by_kind(text: str, kinds: set[str]) -> None:
+    assert {k for k in message_features(text) if k.startswith("nk:")} == kinds
+
+
+def test_numbers_next_to_maths_words_read_as_a_sum_to_do() -> None:
+    sum_to_do = message_features("calculate 17% of 2,340")
+    fact = message_features("who was president of France in 1995")
+    assert "x:num&math" in sum_to_do
+    assert "x:num&nomath" in fact
+    assert not any(k.startswith("x:") for k in message_features("who wrote hamlet"))
+
+
+def test_separate_questions_and_listed_asks_are_counted() -> None:
+    one = message_features("why is the sky blue?")
+    three = message_features("why is it blue? why at sunset red? and on Mars?")
+    listed = message_features(
+        "Plan it:\n1. the route\n2. the budget\n3. the bookings\n- visas\n- insurance"
+    )
+    assert "asks:1" in one
+    assert "asks:3" in three
+    assert "asks:4" in listed
+
+
+def test_the_size_of_what_was_written_is_counted_in_lines() -> None:
+    snippet = message_features("fix this: x = 1")
+    module = message_features("review this module\n\n" + "def f():\n    return 1\n" * 40)
+    assert "lines:0" in snippet
+    assert "lines:4" in module
