@@ -12,6 +12,7 @@ from typing import Any
 from smarterrouter.backends.factory import create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import BackendError
+from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.settings import Settings
 from smarterrouter.storage import Storage, StorageError
 
@@ -152,17 +153,35 @@ async def print_explain(
         snapshot = await registry.refresh()
     finally:
         await registry.aclose()
+    book = await _stored_feedback(settings.database_url)
     body = {"messages": [{"role": "user", "content": prompt}]}
     try:
         names = routed_names(settings)
         preference = quality_preference(names, model, settings.external_model_name, quality)
         weights = Weights(**settings.routing_weights)
-        report = explain(decide(classify(body), snapshot, preference, None, weights), snapshot)
+        decision = decide(classify(body), snapshot, preference, book.estimates(), weights)
+        report = explain(decision, snapshot)
     except RouterError as exc:
         print(f"smarterrouter: {exc.message}", file=sys.stderr)
         return 1
     _print_explain(report)
     return 0
+
+
+async def _stored_feedback(url: str) -> FeedbackBook:
+    """Users' ratings as the server holds them, so that the CLI explains a
+    request as /admin/explain does. An unreadable database is named, not fatal:
+    the decision is then shown without feedback."""
+    try:
+        storage = await Storage.open(url)
+        try:
+            totals = await storage.feedback_totals()
+        finally:
+            await storage.aclose()
+    except StorageError as exc:
+        print(f"! database: {exc}; explaining without stored feedback", file=sys.stderr)
+        return FeedbackBook()
+    return FeedbackBook((t.model, t.category, t.count, t.total) for t in totals)
 
 
 def _print_explain(report: dict[str, Any]) -> None:
