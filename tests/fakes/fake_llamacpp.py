@@ -141,6 +141,10 @@ class FakeLlamaCpp(LoopbackServer):
     def _props(self, request: RecordedRequest) -> Response:
         if self.router and "model" not in request.query:
             return _replay("router_props_noquery.txt")
+        if self.mode == "single-embedding":
+            # The real server's props for MiniLM differ from Gemma's in its BERT tokens.
+            props = _rec("props.txt").json()
+            return Response.json({**props, "bos_token": "[CLS]", "eos_token": "[SEP]"})
         return _replay("props.txt")
 
     def _set_loaded(self, model: str) -> None:

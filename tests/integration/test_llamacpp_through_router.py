@@ -136,6 +136,17 @@ def test_embeddings_for_the_router_model_go_to_the_preset_embedding_model(
     assert sent.json["input"] == ["one", "two"]
 
 
+def test_a_single_server_running_an_encoder_serves_embeddings_without_overrides(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # `llama-server -m all-minilm-l6-v2.gguf --embeddings`, in front of nothing else.
+    with _served("single-embedding", make_settings) as (fake, server, client):
+        assert _admin_models(server)["all-minilm-l6-v2"]["capabilities"] == ["embedding"]
+        result = client.embeddings.create(model=ROUTER_MODEL, input="one")
+        assert result.model == "all-minilm-l6-v2"
+        assert len(fake.received("/v1/embeddings")) == 1
+
+
 def test_routed_chat_never_goes_to_the_embedding_model(
     preset: Served,
 ) -> None:

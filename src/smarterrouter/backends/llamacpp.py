@@ -216,6 +216,8 @@ def parse_single_model(
     meta = _mapping(entry.get("meta"))
     settings = _mapping(props.get("default_generation_settings"))
     caps: set[Capability] = {"chat"}
+    if _is_encoder(entry, props):
+        caps = {"embedding"}
     if _mapping(props.get("modalities")).get("vision") or _has_image_input(entry):
         caps.add("vision")
     if _mapping(props.get("chat_template_caps")).get("supports_tools"):
@@ -223,6 +225,12 @@ def parse_single_model(
     return _model_info(
         entry, backend, meta, frozenset(caps), meta.get("n_ctx") or settings.get("n_ctx"), True
     )
+
+
+def _is_encoder(entry: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+    """A single server says nothing of `--embeddings`; an encoder model shows itself
+    by BERT's `[CLS]` start token (MiniLM, BGE, E5, GTE, nomic-embed) or its name."""
+    return props.get("bos_token") == "[CLS]" or "embed" in str(entry.get("id", "")).lower()
 
 
 def parse_router_model(

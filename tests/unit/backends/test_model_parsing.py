@@ -43,6 +43,19 @@ def test_single_model_vision_and_tools_come_from_props() -> None:
     assert info.capabilities == frozenset({"chat", "vision", "tools"})
 
 
+def test_a_single_encoder_model_is_an_embedding_model() -> None:
+    # What llama-server's /props says of all-MiniLM-L6-v2 (a BERT encoder).
+    entry = recorded("v1_models_minilm.txt")["data"][0]
+    props = {**recorded("props.txt"), "bos_token": "[CLS]", "eos_token": "[SEP]"}
+    assert parse_single_model(entry, props, "box").capabilities == frozenset({"embedding"})
+
+
+def test_a_single_model_named_embed_is_an_embedding_model() -> None:
+    entry = {**recorded("v1_models.txt")["data"][0], "id": "nomic-embed-text-v1.5.Q8_0.gguf"}
+    info = parse_single_model(entry, recorded("props.txt"), "box")
+    assert info.capabilities == frozenset({"embedding"})
+
+
 def test_router_model_unloaded_knows_context_from_its_args() -> None:
     entry = recorded("router_models_initial.txt")["data"][0]
     info = parse_router_model(entry, "box")
