@@ -19,14 +19,14 @@ estimates footprints from names and the GPU probe, and counts only what
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 import anyio
 import httpx
 
-from smarterrouter.backends.base import JSON, ChatRequest, EmbedRequest, LoadedModel, ModelInfo
+from smarterrouter.backends.base import LoadedModel, ModelInfo
 from smarterrouter.backends.http import call_json, ensure_ok, upstream_errors
 from smarterrouter.backends.openai_compat import OpenAICompatBackend
 from smarterrouter.errors import BackendError, BackendTimeout
@@ -34,8 +34,9 @@ from smarterrouter.errors import BackendError, BackendTimeout
 READY = "ready"
 
 
-class LlamaSwapBackend:
-    """A ManagedBackend for a llama-swap proxy."""
+class LlamaSwapBackend(OpenAICompatBackend):
+    """A ManagedBackend for a llama-swap proxy: its OpenAI endpoints as any
+    OpenAI-compatible server's, plus what it says of and does with memory."""
 
     def __init__(
         self,
@@ -46,32 +47,17 @@ class LlamaSwapBackend:
         load_timeout: float = 300.0,
         poll_interval: float = 0.25,
     ) -> None:
-        self.name = name
-        self.prefix = prefix
-        self._client = client
+        super().__init__(name, client, prefix=prefix, api_root="/v1")
         self._load_timeout = load_timeout
         self._poll_interval = poll_interval
-        self._openai = OpenAICompatBackend(name, client, prefix=prefix, api_root="/v1")
 
     async def list_models(self) -> list[ModelInfo]:
-        models = await self._openai.list_models()
+        models = await super().list_models()
         running = await self._running()
         return [m.with_(loaded=running.get(m.name) == READY) for m in models]
 
-    async def chat(self, req: ChatRequest) -> JSON:
-        return await self._openai.chat(req)
-
-    def stream_chat(self, req: ChatRequest) -> AsyncIterator[JSON]:
-        return self._openai.stream_chat(req)
-
-    async def embed(self, req: EmbedRequest) -> JSON:
-        return await self._openai.embed(req)
-
     async def health(self) -> None:
         await self._send("GET", "/health")
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
 
     async def loaded(self) -> list[LoadedModel]:
         """The models llama-swap says are running and ready."""
@@ -117,7 +103,7 @@ class LlamaSwapBackend:
         return parse_running(answer)
 
     async def _known(self, model: str) -> None:
-        names = {m.name for m in await self._openai.list_models()}
+        names = {m.name for m in await super().list_models()}
         if model not in names:
             raise BackendError(
                 f"backend '{self.name}' does not serve '{model}'",
