@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import httpx
+
 from smarterrouter.backends.base import Backend
 from smarterrouter.backends.http import make_client
 from smarterrouter.backends.llamacpp import LlamaCppBackend
@@ -15,6 +19,8 @@ from smarterrouter.backends.resilience import (
     with_resilience,
 )
 from smarterrouter.settings import BackendConfig, Settings
+
+RequestHook = Callable[[httpx.Request], Awaitable[None]]
 
 
 def keep_alive(value: str) -> int | str:
@@ -45,22 +51,30 @@ def breaker_config(settings: Settings) -> BreakerConfig:
 
 
 def create_backend(
-    config: BackendConfig, settings: Settings, breakers: CircuitBreakers | None = None
+    config: BackendConfig,
+    settings: Settings,
+    breakers: CircuitBreakers | None = None,
+    request_hook: RequestHook | None = None,
 ) -> Backend:
     """A backend for `config` with retries and circuit breakers (`breakers` shared
-    app-wide, so that their states can be shown together)."""
+    app-wide, so that their states can be shown together); `request_hook` sees
+    each request it sends (trace headers)."""
     if breakers is None:
         breakers = CircuitBreakers(breaker_config(settings))
-    return with_resilience(_create_plain(config, settings), retry_policy(settings), breakers)
+    plain = _create_plain(config, settings, request_hook)
+    return with_resilience(plain, retry_policy(settings), breakers)
 
 
-def _create_plain(config: BackendConfig, settings: Settings) -> Backend:
+def _create_plain(
+    config: BackendConfig, settings: Settings, request_hook: RequestHook | None
+) -> Backend:
     """A backend for `config`, owning a new pooled client (closed by its `aclose`)."""
     client = make_client(
         config.url,
         api_key=config.api_key,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.generation_timeout,
+        request_hook=request_hook,
     )
     if config.provider == "ollama":
         return OllamaBackend(

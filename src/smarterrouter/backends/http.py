@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -49,12 +49,14 @@ def make_client(
     connect_timeout: float = 5.0,
     read_timeout: float = 120.0,
     transport: httpx.AsyncBaseTransport | None = None,
+    request_hook: Callable[[httpx.Request], Awaitable[None]] | None = None,
 ) -> httpx.AsyncClient:
     """One pooled client for one backend, to be kept for the backend's lifetime.
 
     `connect_timeout` bounds reaching the host; `read_timeout` bounds the wait for
     each next byte, which covers a model loading before its first token. Calls
     that may take longer (loading a model explicitly) pass their own timeout.
+    `request_hook` sees every request before it is sent (trace headers).
     """
     headers = {"User-Agent": "smarterrouter"}
     if api_key:
@@ -65,8 +67,14 @@ def make_client(
     # Many concurrent streams to one local server are normal (UIs fire background
     # tasks next to the chat), so the pool is far larger than httpx's default.
     limits = httpx.Limits(max_connections=512, max_keepalive_connections=64, keepalive_expiry=30.0)
+    hooks = {"request": [request_hook]} if request_hook else None
     return httpx.AsyncClient(
-        base_url=base_url, headers=headers, timeout=timeout, limits=limits, transport=transport
+        base_url=base_url,
+        headers=headers,
+        timeout=timeout,
+        limits=limits,
+        transport=transport,
+        event_hooks=hooks,
     )
 
 

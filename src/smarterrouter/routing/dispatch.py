@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from smarterrouter.backends.base import JSON, ChatRequest, EmbedRequest
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import AllBackendsFailed, BackendError, RouterError
+from smarterrouter.observability.tracing import SpanLike, Tracing
 from smarterrouter.routing.policy import RoutedModel
 from smarterrouter.vram.manager import MemoryManager
 
@@ -42,10 +43,28 @@ class StreamStart:
 
 
 class Dispatcher:
-    def __init__(self, registry: BackendRegistry, memory: MemoryManager | None = None) -> None:
-        """`memory`, when given, makes room for each model before it is called."""
+    def __init__(
+        self,
+        registry: BackendRegistry,
+        memory: MemoryManager | None = None,
+        tracing: Tracing | None = None,
+    ) -> None:
+        """`memory`, when given, makes room for each model before it is called;
+        `tracing` gives each attempt its span."""
         self._registry = registry
         self._memory = memory
+        self._tracing = tracing or Tracing(None)
+
+    def _attempt(self, operation: str, model: RoutedModel) -> AbstractContextManager[SpanLike]:
+        attributes = {
+            "smarterrouter.backend": model.backend,
+            "smarterrouter.model": model.public_name,
+        }
+        return self._tracing.span(f"backend.{operation}", **attributes)
+
+    @property
+    def tracing(self) -> Tracing:
+        return self._tracing
 
     async def _prepare(self, model: RoutedModel) -> None:
         if self._memory is not None:
@@ -73,9 +92,10 @@ class Dispatcher:
         for model in candidates:
             backend = self._registry.backend(model.backend)
             try:
-                await self._prepare(model)
-                async with self._using(model):
-                    answer = await backend.chat(ChatRequest(model.native_name, body))
+                with self._attempt("chat", model):
+                    await self._prepare(model)
+                    async with self._using(model):
+                        answer = await backend.chat(ChatRequest(model.native_name, body))
             except BackendError as exc:
                 last = self._failed(attempts, model, exc)
                 if _client_fault(exc):
@@ -92,7 +112,8 @@ class Dispatcher:
         for model in candidates:
             backend = self._registry.backend(model.backend)
             try:
-                await self._prepare(model)
+                with self._attempt("prepare", model):
+                    await self._prepare(model)
             except BackendError as cold:
                 last = self._failed(attempts, model, cold)
                 continue
@@ -100,7 +121,8 @@ class Dispatcher:
                 model, backend.stream_chat(ChatRequest(model.native_name, body))
             )
             try:
-                first = await anext(stream)
+                with self._attempt("stream", model):  # until the first chunk
+                    first = await anext(stream)
             except StopAsyncIteration:
                 empty = BackendError("the stream ended before any chunk", backend=model.backend)
                 last = self._failed(attempts, model, empty)
@@ -116,9 +138,10 @@ class Dispatcher:
 
     async def embed(self, model: RoutedModel, body: Mapping[str, Any]) -> JSON:
         backend = self._registry.backend(model.backend)
-        await self._prepare(model)
-        async with self._using(model):
-            return await backend.embed(EmbedRequest(model.native_name, body))
+        with self._attempt("embed", model):
+            await self._prepare(model)
+            async with self._using(model):
+                return await backend.embed(EmbedRequest(model.native_name, body))
 
     @staticmethod
     def _failed(attempts: list[Attempt], model: RoutedModel, exc: BackendError) -> BackendError:
