@@ -9,6 +9,7 @@ from the request's shape, never from guessing at its text.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -131,3 +132,27 @@ def classify(body: Mapping[str, Any]) -> Signals:
         ui_task=ui_task,
         wants_action=not ui_task and wants_action(conversation.last, conversation.system),
     )
+
+
+class RecentSignals:
+    """The signals of recently answered requests, by their cache key, so that a
+    request answered again from the cache is not classified a second time."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._by_key: OrderedDict[str, Signals] = OrderedDict()
+
+    def remember(self, key: str | None, signals: Signals) -> None:
+        if key is None:
+            return
+        self._by_key[key] = signals
+        self._by_key.move_to_end(key)
+        if len(self._by_key) > self._size:
+            self._by_key.popitem(last=False)
+
+    def recall(self, key: str | None) -> Signals | None:
+        """The signals kept for `key`, now counted as the most recently used."""
+        if key is None or key not in self._by_key:
+            return None
+        self._by_key.move_to_end(key)
+        return self._by_key[key]
