@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,23 @@ async def wait_ready(url: str, limit: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up in {limit}s")
 
 
+@contextlib.contextmanager
+def running(*servers: tuple[subprocess.Popen[bytes], str]) -> Iterator[None]:
+    """Wait until each started process answers 200 at its URL; stop them all at the end."""
+    try:
+        for _, url in servers:
+            asyncio.run(wait_ready(url))
+        yield
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def machine(requests: int, unit: str = "each") -> str:
+    return f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, {requests} {unit}\n"
+
+
 # --- load -----------------------------------------------------------------------
 
 Request = Callable[[httpx.AsyncClient], Awaitable[float]]
@@ -233,21 +251,16 @@ def main() -> None:
         "--concurrency", default="1,16,64", type=lambda s: [int(x) for x in s.split(",")]
     )
     args = parser.parse_args()
-    upstream_port, router_port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        procs = [start_upstream(upstream_port), start_router(router_port, upstream_port, Path(tmp))]
-        try:
-            asyncio.run(wait_ready(f"http://127.0.0.1:{upstream_port}/v1/models"))
-            asyncio.run(wait_ready(f"http://127.0.0.1:{router_port}/health"))
-            print(
-                f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, "
-                f"{args.requests} requests per level\n"
-            )
-            asyncio.run(measure(args, upstream_port, router_port))
-        finally:
-            for p in procs:
-                p.terminate()
-                p.wait(timeout=15)
+    upstream, router = free_port(), free_port()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running(
+            (start_upstream(upstream), f"http://127.0.0.1:{upstream}/v1/models"),
+            (start_router(router, upstream, Path(tmp)), f"http://127.0.0.1:{router}/health"),
+        ),
+    ):
+        print(machine(args.requests, "requests per level"))
+        asyncio.run(measure(args, upstream, router))
 
 
 if __name__ == "__main__":
