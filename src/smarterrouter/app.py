@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse
 
 from smarterrouter import __version__
 from smarterrouter.api import admin, feedback, health, openai
+from smarterrouter.api.fast import ChatFastPath
+from smarterrouter.api.openai import router_error_response
 from smarterrouter.api.schema import with_body_schemas
 from smarterrouter.backends.factory import breaker_config, create_backend
 from smarterrouter.backends.registry import BackendRegistry
@@ -61,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Added innermost first: request ids and the access line wrap every answer,
     # CORS headers reach refusals too, and a draining router refuses before
     # spending a rate-limit hit.
+    app.add_middleware(ChatFastPath)
     app.add_middleware(ClientGate, settings=settings)
     app.state.draining = Draining()
     app.add_middleware(ShutdownGate, draining=app.state.draining)
@@ -211,11 +214,7 @@ async def _poll(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RouterError)
     async def router_error(request: Request, exc: RouterError) -> JSONResponse:
-        if exc.status_code >= 500:
-            log.warning("%s: %s", type(exc).__name__, exc.message)
-        body = exc.to_openai()
-        body["error"]["message"] = request.app.state.redact(exc.message)
-        return JSONResponse(body, status_code=exc.status_code)
+        return router_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
