@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -24,20 +24,29 @@ from smarterrouter.api.schema import with_body_schemas
 from smarterrouter.backends.factory import breaker_config, create_backend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.backends.resilience import CircuitBreakers
-from smarterrouter.cache import MemoryResponseStore, ResponseCache
+from smarterrouter.benchmarks.service import Benchmarks
+from smarterrouter.cache import MemoryResponseStore, ResponseCache, ResponseStore
+from smarterrouter.cache.report import CacheParts
+from smarterrouter.cache.routing import RoutingCache
+from smarterrouter.cache.semantic import SemanticCache
 from smarterrouter.errors import RouterError
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
 from smarterrouter.observability.logs import Redactor, settings_secrets
 from smarterrouter.observability.metrics import Metrics, StateGauges
 from smarterrouter.observability.middleware import RequestContextMiddleware
+from smarterrouter.observability.tracing import Tracing
+from smarterrouter.profiling.assembly import Profiling, build_profiling
+from smarterrouter.profiling.prior import ProfilePriors
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.ratings import FeedbackRequest, Ratings
 from smarterrouter.routing.dispatch import Dispatcher
 from smarterrouter.routing.feedback import FeedbackBook
+from smarterrouter.routing.quality import QualitySource, QualitySources
 from smarterrouter.security.admin import require_admin
 from smarterrouter.security.cors import cors_options
 from smarterrouter.security.gate import ClientGate
+from smarterrouter.security.ratelimit import create_limiter
 from smarterrouter.settings import Settings
 from smarterrouter.shutdown import Draining, ShutdownGate
 from smarterrouter.storage import DecisionRecord, DecisionRecorder, Storage
@@ -63,8 +72,10 @@ def create_app(settings: Settings) -> FastAPI:
     # Added innermost first: request ids and the access line wrap every answer,
     # CORS headers reach refusals too, and a draining router refuses before
     # spending a rate-limit hit.
+    # Made here for the gate; its Redis connections (if any) are closed by the lifespan.
+    app.state.rate_limiter = create_limiter(settings) if settings.rate_limit_enabled else None
     app.add_middleware(ChatFastPath)
-    app.add_middleware(ClientGate, settings=settings)
+    app.add_middleware(ClientGate, settings=settings, limiter=app.state.rate_limiter)
     app.state.draining = Draining()
     app.add_middleware(ShutdownGate, draining=app.state.draining)
     if (cors := cors_options(settings)) is not None:
@@ -89,8 +100,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     recorder = DecisionRecorder(storage)
     recorder.start()
     breakers = CircuitBreakers(breaker_config(settings))
+    tracing = Tracing(settings.otel_endpoint, service_name=settings.otel_service_name)
+    hook = tracing.request_hook()
     registry = BackendRegistry(
-        [create_backend(c, settings, breakers) for c in settings.backend_configs()],
+        [create_backend(c, settings, breakers, hook) for c in settings.backend_configs()],
         settings.model_overrides,
     )
     app.state.breakers = breakers
@@ -107,28 +120,52 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.vram_monitor_enabled:
         monitor.start()
     app.state.memory = memory
+    app.state.profiling = await _profiling(app, registry, memory, storage)
     metrics: Metrics = app.state.metrics
     metrics.add_gauges(StateGauges(breakers.snapshots, memory.busy_counts, memory.last_seen_loaded))
+    response_store, close_response_store = _response_store(settings)
     cache = ResponseCache(
-        MemoryResponseStore(settings.cache_response_max_size, settings.cache_ttl_seconds),
+        response_store,
         enabled=settings.cache_enabled,
         cache_nondeterministic=settings.cache_nondeterministic,
+        semantic=_semantic_layer(settings),
     )
     app.state.cache = cache
+    # Call app.state.routing_cache.invalidate() when anything routing reads changes.
+    routes = RoutingCache(settings.cache_max_size, enabled=settings.cache_enabled)
+    app.state.routing_cache = routes
+    benchmarks = await Benchmarks.open(settings, on_change=routes.invalidate)
+    app.state.benchmarks = benchmarks
     app.state.gateway = Gateway(
         settings,
         registry,
-        Dispatcher(registry, memory),
+        Dispatcher(registry, memory, tracing),
         _recording(recorder, metrics),
         app.state.redact,
         book,
         cache,
         metrics,
+        routes,
+        # In order: the first source that knows a model gives its quality prior
+        # (measured profiles go ahead of published benchmarks once there are any).
+        QualitySources((*await _profile_priors(app, registry, routes), benchmarks.prior)),
+    )
+    app.state.caches = CacheParts(
+        cache,
+        routes,
+        app.state.gateway.prompt_embedder,
+        app.state.gateway.embedding_model_name,
+        settings.cache_enabled,
     )
     app.state.ratings = Ratings(storage, recorder, book, registry)
     app.state.readiness = Readiness(registry.backends, storage.check)
-    poller = asyncio.create_task(_poll(registry, storage, cache, settings.polling_interval))
+    poller = asyncio.create_task(_poll(registry, storage, cache, routes, settings.polling_interval))
     pinning = asyncio.create_task(memory.load_pinned())
+    profiler = asyncio.create_task(
+        _profile_discovered(registry, app.state.profiling, settings.polling_interval)
+        if settings.profile_on_discovery and app.state.profiling is not None
+        else asyncio.sleep(0)
+    )
     log.info(
         "SmarterRouter %s serving %s on %s:%s with %d models from %d backends",
         __version__,
@@ -142,13 +179,55 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await monitor.aclose()
-        for task in (poller, pinning):
+        await benchmarks.aclose()
+        if app.state.profiling is not None:
+            await app.state.profiling.aclose()
+        for task in (poller, pinning, profiler):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await recorder.aclose()
         await registry.aclose()
         await storage.aclose()
+        tracing.shutdown()  # sends the spans still batched
+        await close_response_store()
+        if app.state.rate_limiter is not None:
+            await app.state.rate_limiter.aclose()
+
+
+def _response_store(settings: Settings) -> tuple[ResponseStore, Callable[[], Awaitable[None]]]:
+    """In memory, or in Redis when ROUTER_REDIS_URL is set (shared by every router on it);
+    with what closes it at shutdown. redis is imported only then."""
+    if settings.redis_url is None:
+        store = MemoryResponseStore(settings.cache_response_max_size, settings.cache_ttl_seconds)
+        return store, _nothing_to_close
+    from smarterrouter.cache.redis_store import RedisResponseStore
+
+    shared = RedisResponseStore.from_url(
+        settings.redis_url,
+        max_size=settings.cache_response_max_size,
+        ttl_seconds=settings.cache_ttl_seconds,
+        prefix=settings.redis_key_prefix,
+    )
+    log.info("response cache: in %s, keys under %r", shared.where, settings.redis_key_prefix)
+    return shared, shared.aclose
+
+
+async def _nothing_to_close() -> None:
+    return None
+
+
+def _semantic_layer(settings: Settings) -> SemanticCache | None:
+    """The semantic cache when it is on; numpy (the vector index) is loaded only then."""
+    if not (settings.cache_enabled and settings.cache_semantic_enabled):
+        return None
+    from smarterrouter.cache.vector import VectorIndex
+
+    return SemanticCache(
+        VectorIndex,
+        threshold=settings.cache_similarity_threshold,
+        max_size=settings.cache_response_max_size,
+    )
 
 
 def _recording(recorder: DecisionRecorder, metrics: Metrics) -> Callable[[DecisionRecord], None]:
@@ -186,6 +265,48 @@ async def _memory_manager(
     )
 
 
+async def _profiling(
+    app: FastAPI, registry: BackendRegistry, memory: MemoryManager, storage: Storage
+) -> Profiling | None:
+    """The profiler, or None (logged) when its prompt set cannot be loaded: the
+    router still routes without it. Jobs a previous process left running are
+    marked interrupted."""
+    try:
+        profiling = await build_profiling(
+            app.state.settings,
+            registry,
+            memory,
+            storage,
+            probe=getattr(app.state, "vram_probe", None),
+        )
+    except Exception:
+        log.exception("profiling is unavailable")
+        return None
+    if interrupted := await profiling.store.interrupt_running_jobs(datetime.now(UTC)):
+        log.warning("%d profiling job(s) cut short by a restart: interrupted", interrupted)
+    return profiling
+
+
+async def _profile_priors(
+    app: FastAPI, registry: BackendRegistry, routes: RoutingCache
+) -> tuple[QualitySource, ...]:
+    """Measured profiles as the first quality source, kept up to date as jobs store
+    profiles; none when profiling is unavailable."""
+    profiling: Profiling | None = app.state.profiling
+    if profiling is None:
+        return ()
+    priors = ProfilePriors()
+
+    async def refresh() -> None:
+        sizes = {m.public_name: m.size_b for m in registry.snapshot.models}
+        priors.update(await profiling.store.latest_profiles(), sizes)
+        routes.invalidate()  # decisions ranked the models by the old priors
+
+    profiling.jobs.on_stored = refresh
+    await refresh()
+    return (priors,)
+
+
 async def _discover(registry: BackendRegistry, storage: Storage) -> None:
     snapshot = await registry.refresh()
     # Only backends that answered can say a model is gone.
@@ -197,18 +318,37 @@ async def _discover(registry: BackendRegistry, storage: Storage) -> None:
 
 
 async def _poll(
-    registry: BackendRegistry, storage: Storage, cache: ResponseCache, interval: float
+    registry: BackendRegistry,
+    storage: Storage,
+    cache: ResponseCache,
+    routes: RoutingCache,
+    interval: float,
 ) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
             before = {m.public_name for m in registry.snapshot.models}
             await _discover(registry, storage)
+            after = {m.public_name for m in registry.snapshot.models}
             # A model that is gone must not answer from the cache.
-            for name in before - {m.public_name for m in registry.snapshot.models}:
+            for name in before - after:
                 await cache.invalidate(name)
+            if before != after:  # decisions ranked the old set of models
+                routes.invalidate()
         except Exception:  # the poller must outlive any one failure
             log.exception("model discovery failed; will try again in %ss", interval)
+
+
+async def _profile_discovered(
+    registry: BackendRegistry, profiling: Profiling, interval: float
+) -> None:
+    """After each poll's interval, profile the models discovery found new or changed."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await profiling.jobs.start_discovered(registry.snapshot)
+        except Exception:  # like the poller, this must outlive any one failure
+            log.exception("cannot start profiling discovered models; will try again")
 
 
 def _add_error_handlers(app: FastAPI) -> None:

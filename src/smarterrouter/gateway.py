@@ -28,6 +28,9 @@ from smarterrouter.cache import (
     StreamAssembler,
     replay_chunks,
 )
+from smarterrouter.cache.embedding import PromptEmbedder
+from smarterrouter.cache.keys import routing_key
+from smarterrouter.cache.routing import RoutingCache
 from smarterrouter.embedding_shape import ensure_dimensions
 from smarterrouter.errors import (
     BackendError,
@@ -39,14 +42,16 @@ from smarterrouter.errors import (
 )
 from smarterrouter.observability.context import request_id_var
 from smarterrouter.observability.metrics import Metrics
+from smarterrouter.observability.tracing import Attribute
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.routing.dispatch import Attempt, Dispatcher, StreamStart
 from smarterrouter.routing.explain import explain
 from smarterrouter.routing.feedback import FeedbackBook
-from smarterrouter.routing.policy import Decision, RoutedModel, decide
+from smarterrouter.routing.policy import Decision, RoutedModel, Snapshot, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
+from smarterrouter.routing.quality import NO_PRIORS, QualitySources
 from smarterrouter.routing.scoring import Weights
-from smarterrouter.routing.signals import classify, text_of
+from smarterrouter.routing.signals import RecentSignals, classify, text_of
 from smarterrouter.security.limits import check_input
 from smarterrouter.settings import Settings
 from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
@@ -58,6 +63,13 @@ MODEL_HEADER = "X-SmarterRouter-Model"
 CATEGORY_HEADER = "X-SmarterRouter-Category"  # routed requests only
 FALLBACKS_HEADER = "X-SmarterRouter-Fallbacks"  # models that failed before this one
 JSON_TYPE = "application/json"
+# Response headers that also go on a request's trace span.
+_TRACED_HEADERS = (
+    (MODEL_HEADER, "smarterrouter.model"),
+    (CATEGORY_HEADER, "smarterrouter.category"),
+    (CACHE_HEADER, "smarterrouter.cache"),
+    (FALLBACKS_HEADER, "smarterrouter.fallbacks"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Target:
 
     candidates: tuple[RoutedModel, ...]
     decision: Decision | None
+    from_routing_cache: bool = False
 
 
 def parse_json_body(raw: bytes) -> dict[str, Any]:
@@ -101,6 +114,8 @@ class Gateway:
         feedback: FeedbackBook | None = None,
         cache: ResponseCache | None = None,
         metrics: Metrics | None = None,
+        routes: RoutingCache | None = None,
+        quality: QualitySources = NO_PRIORS,
     ) -> None:
         self._settings = settings
         self._registry = registry
@@ -109,10 +124,17 @@ class Gateway:
         self._redact = redact  # for error text that reaches the client
         self.feedback = feedback or FeedbackBook()
         self._cache = cache or ResponseCache(MemoryResponseStore(1, 1.0), enabled=False)
+        self._routes = routes or RoutingCache(1, enabled=False)
+        # One embedding of the last user text per request, for the semantic layer.
+        timeout = settings.cache_embed_timeout
+        self.prompt_embedder = PromptEmbedder(self._embed_text, timeout=timeout)
         self._metrics = metrics or Metrics()
         self.router_model = settings.external_model_name
         self._routed_names = routed_names(settings)
         self._weights = Weights(**settings.routing_weights)
+        self._quality = quality  # quality priors: published benchmarks, later profiles
+        # A cache hit is recorded with its category without classifying it again.
+        self._signals_seen = RecentSignals(settings.cache_response_max_size)
 
     # --- models ----------------------------------------------------------
 
@@ -140,19 +162,44 @@ class Gateway:
             preference = quality_preference(
                 self._routed_names, requested, self.router_model, quality
             )
-            decision = decide(
-                classify(body), snapshot, preference, self.feedback.estimates(), self._weights
-            )
+            with self._dispatcher.tracing.span("routing.decide") as span:
+                decision, cached = self._decide(body, snapshot, preference)
+                span.set_attribute("smarterrouter.category", decision.signals.category)
+                span.set_attribute("smarterrouter.difficulty", decision.signals.difficulty)
+                span.set_attribute("smarterrouter.model", decision.model)
+                span.set_attribute("smarterrouter.routing_cache", cached)
             models = tuple(m for n in decision.candidates if (m := snapshot.find(n)))
             if not self._settings.cascading_enabled:
                 models = models[:1]
-            return Target(models, decision)
+            return Target(models, decision, cached)
         model = await self._find(requested)
         if not model.can_chat:
             raise InvalidRequest(
                 f"The model '{requested}' cannot chat (it is an embedding model)", param="model"
             )
         return Target((model,), None)
+
+    def _decide(
+        self, body: Mapping[str, Any], snapshot: Snapshot, preference: float
+    ) -> tuple[Decision, bool]:
+        """The routing decision, from the routing cache when the same inputs met the
+        same models and ratings before; whether it came from there."""
+        if not self._routes.enabled:
+            return self._decide_now(body, snapshot, preference), False
+        key = routing_key(body, preference=preference)
+        generation = self.feedback.generation
+        decision = self._routes.get(key, snapshot, generation)
+        if decision is not None:
+            return decision, True
+        decision = self._decide_now(body, snapshot, preference)
+        self._routes.put(key, snapshot, generation, decision)
+        return decision, False
+
+    def _decide_now(
+        self, body: Mapping[str, Any], snapshot: Snapshot, preference: float
+    ) -> Decision:
+        estimates = self.feedback.estimates()
+        return decide(classify(body), snapshot, preference, estimates, self._weights, self._quality)
 
     async def _find(self, name: str) -> RoutedModel:
         """A model the client named; refreshed once, in case it is new."""
@@ -205,6 +252,20 @@ class Gateway:
     ) -> Response:
         body = self._checked_chat_body(raw)
         check_input(body, self._settings)
+        attributes: dict[str, Attribute | None] = {
+            "smarterrouter.requested": str(body.get("model") or self.router_model),
+            "smarterrouter.stream": bool(body.get("stream")),
+        }
+        with self._dispatcher.tracing.span("chat", **attributes) as span:
+            response = await self._chat(body, quality, cache_control)
+            for header, attribute in _TRACED_HEADERS:
+                if (value := response.headers.get(header)) is not None:
+                    span.set_attribute(attribute, value)
+            return response
+
+    async def _chat(
+        self, body: dict[str, Any], quality: str | None, cache_control: str | None
+    ) -> Response:
         started = time.perf_counter()
         lookup = await self._cache_lookup(body, quality, cache_control)
         self._metrics.observe_cache(lookup.header)
@@ -235,7 +296,7 @@ class Gateway:
         await self._cache.save(lookup, model.public_name, answer)  # before it is signed
         if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
-        self._note(body, target, model, 200, started, attempts, answer.get("id"))
+        self._note(body, target, model, 200, started, attempts, answer.get("id"), lookup.key)
         if self._settings.log_prompts:
             _log_answer(answer)
         headers = _routing_headers(model.public_name, lookup, target, attempts)
@@ -253,16 +314,33 @@ class Gateway:
         """The cache's view of the request. A routed request is keyed by its router
         model and preference (the answer depends on them), a named one by the model."""
         requested = body.get("model")
+        preference: float | None
         if not requested or requested in self._routed_names:
             names = self._routed_names
             preference = quality_preference(names, requested, self.router_model, quality)
             target = requested or self.router_model
-            return await self._cache.lookup(
-                body, target=target, preference=preference, cache_control=cache_control
+        else:
+            target, preference = requested, None
+        with self._dispatcher.tracing.span("cache.lookup") as span:
+            lookup = await self._cache.lookup(
+                body,
+                target=target,
+                preference=preference,
+                cache_control=cache_control,
+                embed=self.prompt_embedder.embed,
             )
-        return await self._cache.lookup(
-            body, target=requested, preference=None, cache_control=cache_control
-        )
+            span.set_attribute("smarterrouter.cache", lookup.header)
+        return lookup
+
+    async def embedding_model_name(self) -> str:
+        """The model the semantic cache embeds with; a RouterError says why there is none."""
+        return (await self._embedding_model(None)).public_name
+
+    async def _embed_text(self, text: str) -> tuple[str, Mapping[str, Any]]:
+        """The semantic layer's embedding: the default embedding model, one input."""
+        model = await self._embedding_model(None)
+        answer = await self._dispatcher.embed(model, {"model": model.public_name, "input": text})
+        return model.public_name, answer
 
     def _answer_from_cache(
         self, body: Mapping[str, Any], lookup: Lookup, started: float
@@ -270,7 +348,7 @@ class Gateway:
         assert lookup.answer is not None
         answer = self._cache.hit_completion(lookup.answer)  # a new id and time, unsigned
         name = lookup.answer.model
-        self._note_hit(body, name, answer.get("id"), started)
+        self._note_hit(body, name, answer.get("id"), started, _hit_reason(lookup), lookup.key)
         headers = {MODEL_HEADER: name, CACHE_HEADER: lookup.header}
         if body.get("stream"):
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -337,7 +415,14 @@ class Gateway:
         finally:
             # Also when the client hangs up midway: the decision was made all the same.
             self._note(
-                body, target, start.model, status, started, start.attempts, start.first.get("id")
+                body,
+                target,
+                start.model,
+                status,
+                started,
+                start.attempts,
+                start.first.get("id"),
+                lookup.key,
             )
             aclose = getattr(start.rest, "aclose", None)
             if aclose is not None:
@@ -391,10 +476,16 @@ class Gateway:
     # --- recording -------------------------------------------------------
 
     def _note_hit(
-        self, body: Mapping[str, Any], model: str, response_id: Any, started: float
+        self,
+        body: Mapping[str, Any],
+        model: str,
+        response_id: Any,
+        started: float,
+        reason: str,
+        key: str | None,
     ) -> None:
         """A cache hit is a decision too: counted in stats, and open to feedback."""
-        signals = classify(body)
+        signals = self._signals_seen.recall(key) or classify(body)
         self._record(
             DecisionRecord(
                 request_id=request_id_var.get() or "-",
@@ -404,7 +495,7 @@ class Gateway:
                 backend=None,
                 category=signals.category,
                 difficulty=signals.difficulty,
-                reason="answered from the response cache",
+                reason=reason,
                 status="ok",
                 latency_ms=(time.perf_counter() - started) * 1000,
                 cached=True,
@@ -421,10 +512,14 @@ class Gateway:
         started: float,
         attempts: list[Attempt],
         response_id: Any = None,
+        key: str | None = None,
     ) -> None:
+        """`key`: the request's cache key, when its answer may be served again."""
         decision = target.decision
         # A named model's answers are rated by category too, so classify them.
         signals = decision.signals if decision else classify(body)
+        if model is not None:
+            self._signals_seen.remember(key, signals)
         self._record(
             DecisionRecord(
                 request_id=request_id_var.get() or "-",
@@ -436,12 +531,31 @@ class Gateway:
                 difficulty=signals.difficulty,
                 scores={n: s.total for n, s in decision.scores.items()} if decision else {},
                 fallbacks=[{"model": a.model, "error": a.error} for a in attempts],
-                reason=decision.reason if decision else "model named by the client",
+                reason=_decision_reason(target),
                 status="ok" if status < 400 else "error",
                 latency_ms=(time.perf_counter() - started) * 1000,
                 response_id=str(response_id)[:128] if response_id else None,
             )
         )
+
+
+def _hit_reason(lookup: Lookup) -> str:
+    """What the decision record says of a cache hit: for a semantic one, which
+    earlier request (by its key, never its text) matched, and how closely."""
+    if lookup.match is None:
+        return "answered from the response cache"
+    return (
+        f"answered from the semantic cache: request {lookup.match.key[:16]} matched "
+        f"at similarity {lookup.match.similarity:.3f}"
+    )
+
+
+def _decision_reason(target: Target) -> str:
+    if target.decision is None:
+        return "model named by the client"
+    if target.from_routing_cache:
+        return f"{target.decision.reason} (decision from the routing cache)"
+    return target.decision.reason
 
 
 async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # Fields with an alias (ROUTER_EMBED_MODEL) take their own name in code too.
+        populate_by_name=True,
     )
 
     # Backends: the single-provider settings are the one-backend case of ROUTER_BACKENDS.
@@ -91,6 +93,7 @@ class Settings(BaseSettings):
     rate_limit_admin_requests_per_minute: int = Field(default=10, ge=1)
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     redis_url: str | None = Field(default=None, repr=False)
+    redis_key_prefix: str = Field(default="smarterrouter", min_length=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_mb: float = Field(default=64.0, gt=0)
     max_messages: int = Field(default=1000, ge=1)
@@ -115,6 +118,16 @@ class Settings(BaseSettings):
     def _blank_redis_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        # Said at start, not as a failure on the first request; the URL itself is not
+        # repeated, since it may hold a password.
+        scheme = (value or "redis://").split("://", 1)[0].removeprefix("async+")
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     # Storage
     database_url: str = "sqlite:///data/router.db"
 
@@ -122,6 +135,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     log_prompts: bool = False
+    # OpenTelemetry traces to this OTLP/HTTP collector (e.g. http://localhost:4318); unset: off
+    otel_endpoint: str | None = None
+    otel_service_name: str = Field(default="smarterrouter", min_length=1)
 
     # Responses
     signature_enabled: bool = True
@@ -144,11 +160,69 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     model_load_timeout: float = Field(default=600.0, gt=0)
     polling_interval: float = Field(default=60.0, gt=0)
+    # Profiling: each model measured on this machine (quality, speed, memory)
+    profile_timeout: float = Field(default=90.0, gt=0)
+    profile_vram_samples: int = Field(default=3, ge=1)
+    profile_prompts_per_category: int = Field(default=3, ge=1)
+    profile_on_discovery: bool = True
+    judge_enabled: bool = False
+    judge_model: str = ""
+    judge_base_url: str = ""
+    judge_api_key: SecretStr | None = Field(default=None, repr=False)
     # Response cache
     cache_enabled: bool = True
     cache_response_max_size: int = Field(default=200, ge=1)
     cache_ttl_seconds: float = Field(default=3600.0, gt=0)
     cache_nondeterministic: bool = False
+    cache_semantic_enabled: bool = True
+    cache_similarity_threshold: float = Field(default=0.85, gt=0, le=1)
+    cache_embed_timeout: float = Field(default=2.0, gt=0)
+    cache_max_size: int = Field(default=500, ge=1)  # routing decisions
+
+    # External benchmarks
+    benchmark_sources: Annotated[list[Literal["open_llm_leaderboard", "lmarena"]], NoDecode] = (
+        Field(default_factory=list)
+    )
+    benchmark_sync_interval: float = Field(default=86400.0, gt=0)
+    benchmark_mapping_file: str | None = None
+    benchmark_open_llm_leaderboard_url: str = (
+        "https://datasets-server.huggingface.co/rows"
+        "?dataset=open-llm-leaderboard%2Fcontents&config=default&split=train"
+    )
+    benchmark_lmarena_url: str = (
+        "https://datasets-server.huggingface.co/rows"
+        "?dataset=lmarena-ai%2Fleaderboard-dataset&config=text&split=latest"
+    )
+
+    @field_validator("benchmark_sources", mode="before")
+    @classmethod
+    def _source_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip().lower() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("benchmark_mapping_file", mode="before")
+    @classmethod
+    def _mapping_file(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            # Read once here, so a bad file stops the start with its problem named.
+            from smarterrouter.benchmarks.matching import load_mapping
+            from smarterrouter.benchmarks.table import load_table
+
+            load_mapping(value, load_table())
+        return value
+
+    @field_validator("benchmark_open_llm_leaderboard_url", "benchmark_lmarena_url")
+    @classmethod
+    def _rows_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value
 
     # GPU memory
     vram_max_total_gb: float | None = Field(default=None, ge=0)
@@ -175,7 +249,13 @@ class Settings(BaseSettings):
     model_keep_alive: str = Field(default="-1", pattern=r"^-?\d+(\.\d+)?[smh]?$|^(\d+[hms])+$")
 
     @field_validator(
-        "admin_api_key", "openai_api_key", "embed_model", "vram_max_total_gb", mode="before"
+        "admin_api_key",
+        "openai_api_key",
+        "embed_model",
+        "vram_max_total_gb",
+        "judge_api_key",
+        "otel_endpoint",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -305,6 +385,7 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is wrong; the message names it."""
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the environment and `.env`, naming any bad setting."""

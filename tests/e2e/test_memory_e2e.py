@@ -32,6 +32,10 @@ def settings_for(llama: ServerProcess, tmp: Path, **extra: object) -> Settings:
         database_url=f"sqlite:///{tmp / 'router.db'}",
         vram_max_total_gb=1.4,
         vram_buffer_gb=0.0,
+        # Profiling on discovery, and the semantic cache's embedding model, would
+        # load models of their own beside the ones these tests count.
+        profile_on_discovery=False,
+        cache_semantic_enabled=False,
         **extra,
     )
 

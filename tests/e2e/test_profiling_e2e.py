@@ -44,6 +44,7 @@ def test_profiles_rank_the_real_models_as_they_are(
         llama_cpp_url=llama.url,
         database_url=f"sqlite:///{tmp_path / 'router.db'}",
         profile_timeout=300,
+        profile_on_discovery=False,  # only the job this test starts
     )
     names = ",".join((ids.large_chat, ids.small_chat, ids.tiny_chat))
     with RouterServer(settings) as server, httpx.Client(base_url=server.url, timeout=60) as admin:

@@ -34,6 +34,8 @@ def settings_for(llama: ServerProcess, tmp: Path) -> Settings:
         provider="llama.cpp",
         llama_cpp_url=llama.url,
         database_url=f"sqlite:///{tmp / 'router.db'}",
+        # Profiling on discovery would load models of its own, beside the tests'.
+        profile_on_discovery=False,
     )
 
 

@@ -40,9 +40,8 @@ def server(
             BackendConfig(name="gpu", provider="ollama", url=ollama.url),
             BackendConfig(name="minilm", provider="llama.cpp", url=llama_embedder.url),
         ],
-        # A single-model llama-server does not say it embeds: the override does.
-        model_overrides={MINILM_ID: {"capabilities": ["embedding"]}},
         database_url=f"sqlite:///{tmp_path / 'router.db'}",
+        profile_on_discovery=False,
     )
     with RouterServer(settings) as s:
         yield s

@@ -33,6 +33,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         # Retries off unless a test turns them on: most tests here inject one
         # failure to watch the next model take over, which a retry would hide.
         extra.setdefault("backend_retry_enabled", False)
+        # Profiling on discovery would send the fakes prompts of its own; tests that
+        # are about it turn it on.
+        extra.setdefault("profile_on_discovery", False)
         return Settings(
             _env_file=None,  # type: ignore[call-arg]
             backends=backends,

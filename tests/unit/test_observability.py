@@ -84,12 +84,14 @@ def test_settings_secrets_lists_every_secret_setting() -> None:
         ],
         admin_api_key=SecretStr("admin-two"),
         database_url="postgresql://router:pa%40ss-three@db:5432/router",
+        redis_url="redis://:redis-four@cache:6379/0",
     )
     assert sorted(settings_secrets(settings)) == [
         "admin-two",
         "key-one",
         "pa%40ss-three",
         "pa@ss-three",
+        "redis-four",
     ]
 
 

@@ -112,3 +112,23 @@ def test_routing_weights_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROUTER_ROUTING_WEIGHTS", '{"speediness": 1}')
     with pytest.raises(SettingsError, match=r"ROUTER_ROUTING_WEIGHTS.*unknown weights"):
         load_settings(_env_file=None)
+
+
+def test_a_redis_url_is_checked_without_repeating_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ROUTER_REDIS_URL", "http://:hunter2-redis@cache:6379")
+    with pytest.raises(SettingsError, match="ROUTER_REDIS_URL") as bad:
+        load_settings(_env_file=None)
+    assert "hunter2-redis" not in str(bad.value)
+    for good in ("redis://cache:6379/0", "rediss://:pw@cache", "unix:///run/redis.sock", ""):
+        monkeypatch.setenv("ROUTER_REDIS_URL", good)
+        assert load_settings(_env_file=None).redis_url == (good or None)
+
+
+def test_a_field_with_an_old_name_takes_its_own_name_in_code_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(_env_file=None, embed_model="minilm").embed_model == "minilm"  # type: ignore[call-arg]
+    monkeypatch.setenv("ROUTER_DEFAULT_EMBEDDING_MODEL", "old-name")
+    assert Settings(_env_file=None).embed_model == "old-name"  # type: ignore[call-arg]

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 
+from smarterrouter.benchmarks.service import Benchmarks
 from smarterrouter.gateway import Gateway
 from smarterrouter.health import Readiness
 from smarterrouter.ratings import Ratings
@@ -34,3 +35,4 @@ RatingsDep = Annotated[Ratings, Depends(_from_state("ratings", Ratings))]
 StorageDep = Annotated[Storage, Depends(_from_state("storage", Storage))]
 RecorderDep = Annotated[DecisionRecorder, Depends(_from_state("recorder", DecisionRecorder))]
 ReadinessDep = Annotated[Readiness, Depends(_from_state("readiness", Readiness))]
+BenchmarksDep = Annotated[Benchmarks, Depends(_from_state("benchmarks", Benchmarks))]

@@ -70,15 +70,16 @@ def settings_secrets(settings: Settings) -> list[str]:
     """Every secret value the settings hold, to be masked in the logs."""
     found = [c.api_key for c in settings.backend_configs() if c.api_key]
     found += [key.get_secret_value() for key in settings.api_keys]
-    for secret in (settings.admin_api_key, settings.openai_api_key):
+    for secret in (settings.admin_api_key, settings.openai_api_key, settings.judge_api_key):
         if secret is not None:
             found.append(secret.get_secret_value())
-    try:
-        password = urlsplit(settings.database_url).password
-    except ValueError:  # not a URL at all: storage says so, naming no secret
-        password = None
-    if password:
-        found += [password, unquote(password)]
+    for url in (settings.database_url, settings.redis_url or ""):
+        try:
+            password = urlsplit(url).password
+        except ValueError:  # not a URL at all: its user says so, naming no secret
+            password = None
+        if password:
+            found += dict.fromkeys([password, unquote(password)])  # both, once each
     return found
 
 
