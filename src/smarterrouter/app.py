@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +36,7 @@ from smarterrouter.health import Readiness
 from smarterrouter.observability.logs import Redactor, settings_secrets
 from smarterrouter.observability.metrics import Metrics, StateGauges
 from smarterrouter.observability.middleware import RequestContextMiddleware
+from smarterrouter.observability.outage import url_without_credentials
 from smarterrouter.observability.tracing import Tracing
 from smarterrouter.profiling.assembly import Profiling, build_profiling
 from smarterrouter.profiling.prior import ProfilePriors
@@ -53,6 +55,9 @@ from smarterrouter.storage import DecisionRecord, DecisionRecorder, Storage
 from smarterrouter.vram import compute_budget
 from smarterrouter.vram.manager import MemoryManager
 from smarterrouter.vram.monitor import VramMonitor
+
+if TYPE_CHECKING:  # redis is imported only when ROUTER_REDIS_URL is set
+    from smarterrouter.cache.semantic_feed import SemanticFeed
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +136,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         semantic=_semantic_layer(settings),
     )
     app.state.cache = cache
+    feed = _semantic_feed(settings, cache.semantic)
+    sharing = asyncio.create_task(feed.run() if feed is not None else asyncio.sleep(0))
     # Call app.state.routing_cache.invalidate() when anything routing reads changes.
     routes = RoutingCache(settings.cache_max_size, enabled=settings.cache_enabled)
     app.state.routing_cache = routes
@@ -182,7 +189,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await benchmarks.aclose()
         if app.state.profiling is not None:
             await app.state.profiling.aclose()
-        for task in (poller, pinning, profiler):
+        for task in (poller, pinning, profiler, sharing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -191,6 +198,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.aclose()
         tracing.shutdown()  # sends the spans still batched
         await close_response_store()
+        if feed is not None:
+            await feed.aclose()
         if app.state.rate_limiter is not None:
             await app.state.rate_limiter.aclose()
 
@@ -215,6 +224,28 @@ def _response_store(settings: Settings) -> tuple[ResponseStore, Callable[[], Awa
 
 async def _nothing_to_close() -> None:
     return None
+
+
+def _semantic_feed(settings: Settings, semantic: SemanticCache | None) -> SemanticFeed | None:
+    """With Redis, the semantic layer's entries are shared with the other routers."""
+    if settings.redis_url is None or semantic is None:
+        return None
+    from redis.asyncio import Redis
+
+    from smarterrouter.cache.semantic_feed import SemanticFeed
+
+    # Its own connections: a read waits up to a second for news, longer than the
+    # response store's per-command timeout.
+    client = Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
+    feed = SemanticFeed(
+        client,
+        semantic,
+        prefix=settings.redis_key_prefix,
+        max_len=settings.cache_response_max_size,
+        where=url_without_credentials(settings.redis_url),
+    )
+    semantic.listener = feed
+    return feed
 
 
 def _semantic_layer(settings: Settings) -> SemanticCache | None:

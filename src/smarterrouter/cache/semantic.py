@@ -28,6 +28,13 @@ Guard = Callable[[str, str], str | None]
 _CANDIDATES = 3  # nearest questions checked by the guard before giving up
 
 
+class Listener(Protocol):
+    """Told of this router's own changes (cache/semantic_feed.py shares them)."""
+
+    def added(self, key: str, context: str, prompt: PromptVector, model: str) -> None: ...
+    def invalidated(self, model: str | None) -> None: ...
+
+
 class Index(Protocol):
     """Per-group cosine search over unit vectors (cache/vector.py's VectorIndex)."""
 
@@ -102,6 +109,7 @@ class SemanticCache:
         self._hits = self._misses = self._evictions = 0
         self.refused = 0  # candidates above the threshold that the guard turned down
         self.last_refusal: str | None = None
+        self.listener: Listener | None = None
 
     def find(self, context: str, prompt: PromptVector) -> list[SemanticMatch]:
         """Earlier requests of the same context whose question is close enough and
@@ -136,8 +144,13 @@ class SemanticCache:
         with self._lock:
             self._misses += 1
 
-    def add(self, key: str, context: str, prompt: PromptVector, model: str) -> None:
-        """Record that the answer stored under `key` answers `prompt` in `context`."""
+    def add(
+        self, key: str, context: str, prompt: PromptVector, model: str, *, share: bool = True
+    ) -> None:
+        """Record that the answer stored under `key` answers `prompt` in `context`;
+        `share=False` for an entry that came from another router."""
+        if share and self.listener is not None:
+            self.listener.added(key, context, prompt, model)
         with self._lock:
             if prompt.embedder != self._embedder:
                 self._reset(prompt.embedder)
@@ -156,8 +169,10 @@ class SemanticCache:
             if self._remove(key):
                 self._evictions += 1
 
-    def invalidate(self, model: str | None = None) -> int:
+    def invalidate(self, model: str | None = None, *, share: bool = True) -> int:
         """Forget every entry, or those whose answer `model` wrote."""
+        if share and self.listener is not None:
+            self.listener.invalidated(model)
         with self._lock:
             doomed = [k for k, e in self._entries.items() if model is None or e.model == model]
             for key in doomed:
