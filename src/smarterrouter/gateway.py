@@ -199,7 +199,11 @@ class Gateway:
         self, body: Mapping[str, Any], snapshot: Snapshot, preference: float
     ) -> Decision:
         estimates = self.feedback.estimates()
-        return decide(classify(body), snapshot, preference, estimates, self._weights, self._quality)
+        memory = self._dispatcher.memory
+        unfit = memory.cannot_fit(snapshot.models) if memory is not None else None
+        return decide(
+            classify(body), snapshot, preference, estimates, self._weights, self._quality, unfit
+        )
 
     async def _find(self, name: str) -> RoutedModel:
         """A model the client named; refreshed once, in case it is new."""

@@ -131,3 +131,25 @@ def test_concurrent_requests_for_one_cold_model_share_one_load(
             t.join()
     assert results == [200] * 6
     assert loads(ollama) == [(BIG, -1)]
+
+
+def test_a_model_bigger_than_the_whole_budget_is_left_out_of_routing(
+    ollama: FakeOllama, make_settings: Callable[..., Settings]
+) -> None:
+    # 4 GB holds llama3.2:3b (~3.1 GB by the estimate), never llava:7b (~5.8 GB).
+    settings = make_settings(
+        [BackendConfig(name="gpu", provider="ollama", url=ollama.url)],
+        vram_max_total_gb=4.0, vram_buffer_gb=0.0,
+    )  # fmt: skip
+    hard = "Prove that sqrt(2) is irrational, step by step, then generalise to sqrt(p)"
+    with RouterServer(settings) as server:
+        report = httpx.get(f"{server.url}/admin/explain", params={"prompt": hard}).json()
+        llava = next(c for c in report["candidates"] if c["model"] == BIG)
+        assert llava["eligible"] is False
+        assert "more than the 4.0 GB memory budget" in llava["excluded"]
+        assert BIG not in [report["decision"]["model"], *report["decision"]["fallbacks"]]
+        body = {"model": "smarterrouter/best", "messages": [{"role": "user", "content": hard}]}
+        answer = httpx.post(f"{server.openai_url}/chat/completions", json=body, timeout=30)
+        assert answer.status_code == 200
+        assert answer.headers["x-smarterrouter-model"] != BIG
+    assert BIG not in [model for model, _ in loads(ollama)]  # never even tried

@@ -63,6 +63,10 @@ class Dispatcher:
         return self._tracing.span(f"backend.{operation}", **attributes)
 
     @property
+    def memory(self) -> MemoryManager | None:
+        return self._memory
+
+    @property
     def tracing(self) -> Tracing:
         return self._tracing
 

@@ -119,11 +119,13 @@ def decide(
     feedback: Mapping[tuple[str, str | None], float] | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     quality: QualitySources = NO_PRIORS,
+    unfit: Mapping[str, str] | None = None,
 ) -> Decision:
     """Rank the models that can serve the request; raise NoCapableModel if none.
 
     `feedback` maps (model, category) to users' smoothed rating, -1..1;
-    `quality` gives each model's quality prior in the category, when known.
+    `quality` gives each model's quality prior in the category, when known;
+    `unfit` names the models that cannot fit in memory at all, with why.
     """
     ratings = feedback or {}
     # Only insist on tool calling when some model can do it; otherwise the best
@@ -133,7 +135,7 @@ def decide(
     scores: dict[str, ScoreBreakdown] = {}
     by_name: dict[str, RoutedModel] = {}
     for model in snapshot.models:
-        why = _exclusion(model, signals, tool_models)
+        why = _exclusion(model, signals, tool_models) or (unfit or {}).get(model.public_name)
         if why:
             excluded[model.public_name] = why
             continue

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -27,7 +27,7 @@ from smarterrouter.backends.base import Backend, ManagedBackend
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import BackendError
 from smarterrouter.routing.policy import RoutedModel
-from smarterrouter.vram.budget import estimate_footprint
+from smarterrouter.vram.budget import GIB, estimate_footprint
 from smarterrouter.vram.planner import CannotFit, Resident, plan_eviction
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,28 @@ class MemoryManager:
         found = {entry.name: entry for entries in answers for entry in entries}
         self._loaded = (self._clock(), found)
         return found
+
+    def cannot_fit(self, models: Iterable[RoutedModel]) -> dict[str, str]:
+        """The models that could never be loaded: bigger than the budget left beside
+        the pinned models. Routing leaves them out (with this reason) rather than
+        trying them first and failing over. No I/O: footprints are estimates, and a
+        model the backend already holds always fits."""
+        served = {m.public_name: m for m in models}
+        pinned = {n: self.footprint(served[n]) for n in self.pinned if n in served}
+        out: dict[str, str] = {}
+        for name, model in served.items():
+            backend = self._registry.backends.get(model.backend)
+            if model.info.loaded or backend is None or not self.manages(backend):
+                continue
+            room = self._budget() - sum(b for n, b in pinned.items() if n != name)
+            need = self.footprint(model)
+            if need > room:
+                beside = " beside the pinned models" if len(pinned) > (name in pinned) else ""
+                out[name] = (
+                    f"needs ~{need / GIB:.1f} GB, more than the {max(room, 0) / GIB:.1f} GB "
+                    f"memory budget{beside}"
+                )
+        return out
 
     def footprint(self, model: RoutedModel) -> int:
         info = model.info
