@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from smarterrouter.cache.store import LayerStats
+from smarterrouter.cache.store import CountedLayer
 from smarterrouter.routing.policy import Decision, Snapshot
 
 
@@ -25,7 +25,7 @@ class _Entry:
     size: int
 
 
-class RoutingCache:
+class RoutingCache(CountedLayer):
     """At most `max_size` decisions, least recently used out first.
 
     `invalidate()` is the hook for anything else routing starts to read (model
@@ -80,16 +80,6 @@ class RoutingCache:
     def invalidations(self) -> int:
         """How many times the decisions were forgotten (models, ratings, or a call)."""
         return self._invalidations
-
-    def stats(self) -> LayerStats:
-        with self._lock:
-            return LayerStats(
-                hits=self._hits,
-                misses=self._misses,
-                evictions=self._evictions,
-                size=len(self._entries),
-                approx_bytes=self._bytes,
-            )
 
     def _enter_epoch(self, snapshot: Snapshot, feedback: int) -> None:
         if snapshot is self._snapshot and feedback == self._feedback:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from smarterrouter.cache.guards import meaning_differs
-from smarterrouter.cache.store import LayerStats
+from smarterrouter.cache.store import CountedLayer
 
 Guard = Callable[[str, str], str | None]
 _CANDIDATES = 3  # nearest questions checked by the guard before giving up
@@ -80,7 +80,7 @@ class _Entry:
     size: int
 
 
-class SemanticCache:
+class SemanticCache(CountedLayer):
     """Questions seen, by context; `find` proposes matches, `add` records answers.
 
     `status` says whether the layer is on, and if not why (shown by /admin/cache).
@@ -178,16 +178,6 @@ class SemanticCache:
             for key in doomed:
                 self._remove(key)
             return len(doomed)
-
-    def stats(self) -> LayerStats:
-        with self._lock:
-            return LayerStats(
-                hits=self._hits,
-                misses=self._misses,
-                evictions=self._evictions,
-                size=len(self._entries),
-                approx_bytes=self._bytes,
-            )
 
     def _remove(self, key: str) -> bool:
         entry = self._entries.pop(key, None)

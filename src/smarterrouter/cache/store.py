@@ -6,6 +6,8 @@ store shared by several router replicas (Redis) fits the same protocol.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sized
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,3 +93,24 @@ class LayerStats:
             "hit_rate": self.hit_rate,
             "approx_bytes": self.approx_bytes,
         }
+
+
+class CountedLayer:
+    """What an in-memory layer counts, and its LayerStats read under its lock."""
+
+    _lock: threading.Lock
+    _entries: Sized
+    _hits: int
+    _misses: int
+    _evictions: int
+    _bytes: int
+
+    def stats(self) -> LayerStats:
+        with self._lock:
+            return LayerStats(
+                hits=self._hits,
+                misses=self._misses,
+                evictions=self._evictions,
+                size=len(self._entries),
+                approx_bytes=self._bytes,
+            )
