@@ -31,6 +31,7 @@ from smarterrouter.cache import (
 from smarterrouter.cache.embedding import PromptEmbedder
 from smarterrouter.cache.keys import routing_key
 from smarterrouter.cache.routing import RoutingCache
+from smarterrouter.decisions import DecisionNotes
 from smarterrouter.embedding_shape import ensure_dimensions
 from smarterrouter.errors import (
     BackendError,
@@ -40,7 +41,6 @@ from smarterrouter.errors import (
     RouterError,
     ServiceUnavailable,
 )
-from smarterrouter.observability.context import request_id_var
 from smarterrouter.observability.metrics import Metrics
 from smarterrouter.observability.tracing import Attribute
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
@@ -51,11 +51,11 @@ from smarterrouter.routing.policy import Decision, RoutedModel, Snapshot, decide
 from smarterrouter.routing.preference import quality_preference, routed_names
 from smarterrouter.routing.quality import NO_PRIORS, QualitySources
 from smarterrouter.routing.scoring import Weights
-from smarterrouter.routing.signals import RecentSignals, classify, text_of
+from smarterrouter.routing.signals import classify, text_of
 from smarterrouter.security.limits import check_input
 from smarterrouter.settings import Settings
 from smarterrouter.signature import StreamSigner, sign_completion, wants_signature
-from smarterrouter.storage import DecisionRecord, hash_conversation
+from smarterrouter.storage import DecisionRecord
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,6 @@ class Gateway:
         self._settings = settings
         self._registry = registry
         self._dispatcher = dispatcher
-        self._record = record
         self._redact = redact  # for error text that reaches the client
         self.feedback = feedback or FeedbackBook()
         self._cache = cache or ResponseCache(MemoryResponseStore(1, 1.0), enabled=False)
@@ -133,8 +132,7 @@ class Gateway:
         self._routed_names = routed_names(settings)
         self._weights = Weights(**settings.routing_weights)
         self._quality = quality  # quality priors: published benchmarks, later profiles
-        # A cache hit is recorded with its category without classifying it again.
-        self._signals_seen = RecentSignals(settings.cache_response_max_size)
+        self._notes = DecisionNotes(record, self.router_model, settings.cache_response_max_size)
 
     # --- models ----------------------------------------------------------
 
@@ -293,14 +291,16 @@ class Gateway:
         try:
             model, answer, attempts = await self._dispatcher.chat(target.candidates, body)
         except RouterError as exc:
-            self._note(body, target, None, exc.status_code, started, list(exc.attempts))
+            self._notes.answered(body, target, None, exc.status_code, started, list(exc.attempts))
             raise
         answer["model"] = model.public_name
         self._metrics.observe_usage(model.public_name, answer.get("usage"))
         await self._cache.save(lookup, model.public_name, answer)  # before it is signed
         if self._signs(body):
             sign_completion(answer, self._settings.signature_format, model.public_name)
-        self._note(body, target, model, 200, started, attempts, answer.get("id"), lookup.key)
+        self._notes.answered(
+            body, target, model, 200, started, attempts, answer.get("id"), lookup.key
+        )
         if self._settings.log_prompts:
             _log_answer(answer)
         headers = _routing_headers(model.public_name, lookup, target, attempts)
@@ -352,7 +352,7 @@ class Gateway:
         assert lookup.answer is not None
         answer = self._cache.hit_completion(lookup.answer)  # a new id and time, unsigned
         name = lookup.answer.model
-        self._note_hit(body, name, answer.get("id"), started, _hit_reason(lookup), lookup.key)
+        self._notes.hit(body, lookup, name, answer.get("id"), started)
         headers = {MODEL_HEADER: name, CACHE_HEADER: lookup.header}
         if body.get("stream"):
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
@@ -380,7 +380,7 @@ class Gateway:
         try:
             return await self._dispatcher.open_stream(target.candidates, body)
         except RouterError as exc:
-            self._note(body, target, None, exc.status_code, started, list(exc.attempts))
+            self._notes.answered(body, target, None, exc.status_code, started, list(exc.attempts))
             raise
 
     async def _relay(
@@ -418,7 +418,7 @@ class Gateway:
             yield b"data: [DONE]\n\n"
         finally:
             # Also when the client hangs up midway: the decision was made all the same.
-            self._note(
+            self._notes.answered(
                 body,
                 target,
                 start.model,
@@ -476,90 +476,6 @@ class Gateway:
                 "request or in ROUTER_EMBED_MODEL"
             )
         return embedders[0]
-
-    # --- recording -------------------------------------------------------
-
-    def _note_hit(
-        self,
-        body: Mapping[str, Any],
-        model: str,
-        response_id: Any,
-        started: float,
-        reason: str,
-        key: str | None,
-    ) -> None:
-        """A cache hit is a decision too: counted in stats, and open to feedback."""
-        signals = self._signals_seen.recall(key) or classify(body)
-        self._record(
-            DecisionRecord(
-                request_id=request_id_var.get() or "-",
-                prompt_hash=hash_conversation(body.get("messages") or []),
-                requested_model=str(body.get("model") or self.router_model),
-                chosen_model=model,
-                backend=None,
-                category=signals.category,
-                difficulty=signals.difficulty,
-                reason=reason,
-                status="ok",
-                latency_ms=(time.perf_counter() - started) * 1000,
-                cached=True,
-                response_id=str(response_id)[:128] if response_id else None,
-            )
-        )
-
-    def _note(
-        self,
-        body: Mapping[str, Any],
-        target: Target,
-        model: RoutedModel | None,
-        status: int,
-        started: float,
-        attempts: list[Attempt],
-        response_id: Any = None,
-        key: str | None = None,
-    ) -> None:
-        """`key`: the request's cache key, when its answer may be served again."""
-        decision = target.decision
-        # A named model's answers are rated by category too, so classify them.
-        signals = decision.signals if decision else classify(body)
-        if model is not None:
-            self._signals_seen.remember(key, signals)
-        self._record(
-            DecisionRecord(
-                request_id=request_id_var.get() or "-",
-                prompt_hash=hash_conversation(body.get("messages") or []),
-                requested_model=str(body.get("model") or self.router_model),
-                chosen_model=model.public_name if model else None,
-                backend=model.backend if model else None,
-                category=signals.category,
-                difficulty=signals.difficulty,
-                scores={n: s.total for n, s in decision.scores.items()} if decision else {},
-                fallbacks=[{"model": a.model, "error": a.error} for a in attempts],
-                reason=_decision_reason(target),
-                status="ok" if status < 400 else "error",
-                latency_ms=(time.perf_counter() - started) * 1000,
-                response_id=str(response_id)[:128] if response_id else None,
-            )
-        )
-
-
-def _hit_reason(lookup: Lookup) -> str:
-    """What the decision record says of a cache hit: for a semantic one, which
-    earlier request (by its key, never its text) matched, and how closely."""
-    if lookup.match is None:
-        return "answered from the response cache"
-    return (
-        f"answered from the semantic cache: request {lookup.match.key[:16]} matched "
-        f"at similarity {lookup.match.similarity:.3f}"
-    )
-
-
-def _decision_reason(target: Target) -> str:
-    if target.decision is None:
-        return "model named by the client"
-    if target.from_routing_cache:
-        return f"{target.decision.reason} (decision from the routing cache)"
-    return target.decision.reason
 
 
 async def _chain(first: JSON, rest: AsyncIterator[JSON]) -> AsyncIterator[JSON]:
