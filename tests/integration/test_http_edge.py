@@ -74,6 +74,37 @@ def test_a_body_that_is_not_a_request_is_a_400(
     assert ollama.received("/api/chat") == []
 
 
+HI = '[{"role": "user", "content": "hi"}]'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"messages": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"messages": ' + HI.encode() + b', "max_tokens": 123456789012345678901234567890}',
+        b'{"messages": ' + HI.encode() + b', "temperature": 1e999}',
+        b'{"messages": []}',
+        b'{"messages": "hi"}',
+        b'{"messages": [{"role": "wizard", "content": "hi"}]}',
+        b'{"messages": ' + HI.encode() + b', "max_tokens": "ten"}',
+        b"[1, 2, 3]",
+    ],
+    ids=[
+        "deep-json", "huge-integer", "infinite-float", "no-messages", "messages-not-a-list",
+        "unknown-role", "max-tokens-a-string", "not-an-object",
+    ],
+)  # fmt: skip
+def test_malformed_chat_bodies_are_a_400_and_reach_no_model(
+    edge: httpx.Client, ollama: FakeOllama, body: bytes
+) -> None:
+    resp = edge.post(
+        "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
+    error = _openai_error(resp, 400)
+    assert error["message"]
+    assert ollama.received("/api/chat") == []
+
+
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/admin/explain"])
 def test_a_body_declared_too_large_is_refused_before_it_is_read(
     edge: httpx.Client, ollama: FakeOllama, path: str
