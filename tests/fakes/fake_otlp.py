@@ -26,6 +26,8 @@ class ReceivedSpan:
     attributes: dict[str, Any]
     service: str
     error: bool
+    start_ns: int
+    end_ns: int
 
 
 class FakeCollector(LoopbackServer):
@@ -50,6 +52,8 @@ class FakeCollector(LoopbackServer):
                             attributes=_attributes(span.attributes),
                             service=str(resource.get("service.name")),
                             error=span.status.code == span.status.STATUS_CODE_ERROR,
+                            start_ns=span.start_time_unix_nano,
+                            end_ns=span.end_time_unix_nano,
                         )
                     )
         body = ExportTraceServiceResponse().SerializeToString()

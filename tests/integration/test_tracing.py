@@ -7,6 +7,7 @@ the OpenTelemetry proto package) and calls a fake backend, which shows the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 
 import openai
@@ -80,6 +81,29 @@ def test_a_failed_attempt_is_an_error_span_beside_the_one_that_answered(
     models = [s.attributes["smarterrouter.model"] for s in attempts]
     assert models[0] != models[1]
     assert len({s.parent_span_id for s in attempts}) == 1
+
+
+def test_a_streams_backend_span_lasts_until_the_stream_ends(
+    ollama: FakeOllama, collector: FakeCollector, make_settings: Callable[..., Settings]
+) -> None:
+    settings = ollama_settings(ollama, make_settings, otel_endpoint=collector.url)
+    with RouterServer(settings) as server:
+        ollama.inject(Fault(pause_after=2, path="/api/chat"))
+        with openai.OpenAI(base_url=server.openai_url, api_key="x", max_retries=0) as client:
+            stream = client.chat.completions.create(
+                model="smarterrouter/main", messages=QUESTION, stream=True
+            )
+            next(iter(stream))  # the answer has begun, and the fake holds the rest
+            threading.Event().wait(0.3)
+            ollama.resume()
+            text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        assert text
+    chat, backend = one(collector, "chat"), one(collector, "backend.stream")
+    assert backend.parent_span_id == chat.span_id
+    # The request's own span ends once the stream has begun; the backend's at its end.
+    assert backend.end_ns - chat.end_ns > 250_000_000
+    [sent] = ollama.received("/api/chat")
+    assert sent.headers["traceparent"].split("-")[2] == backend.span_id
 
 
 def test_without_an_endpoint_nothing_is_traced_or_propagated(

@@ -39,6 +39,34 @@ _NO_SPAN = _NoSpan()
 _NOTHING: AbstractContextManager[SpanLike] = nullcontext(_NO_SPAN)
 
 
+class OpenSpan:
+    """A span that outlives the block that started it (a stream's backend call):
+    current only inside `current()`, ended by `end()`."""
+
+    def __init__(self, span: Any = None) -> None:
+        self._span = span
+
+    def current(self) -> AbstractContextManager[Any]:
+        if self._span is None:
+            return _NOTHING
+        from opentelemetry.trace import use_span
+
+        return use_span(self._span, end_on_exit=False)
+
+    def end(self, error: BaseException | None = None) -> None:
+        if self._span is None:
+            return
+        if error is not None:
+            from opentelemetry.trace import Status, StatusCode
+
+            self._span.record_exception(error)
+            self._span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        self._span.end()
+
+
+_NO_OPEN_SPAN = OpenSpan()
+
+
 class Tracing:
     """Spans for one app: real when `endpoint` is set, no-ops otherwise."""
 
@@ -65,6 +93,13 @@ class Tracing:
             except RouterError as exc:
                 span.set_attribute("error.type", exc.code or type(exc).__name__)
                 raise
+
+    def open(self, name: str, **attributes: Attribute | None) -> OpenSpan:
+        """A child of the current span, left open until its `end()`."""
+        if self._tracer is None:
+            return _NO_OPEN_SPAN
+        given = {k: v for k, v in attributes.items() if v is not None}
+        return OpenSpan(self._tracer.start_span(name, attributes=given))
 
     def request_hook(self) -> Callable[[httpx.Request], Any] | None:
         """An httpx request hook that adds `traceparent` to backend calls, or None."""

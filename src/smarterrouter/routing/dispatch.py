@@ -18,7 +18,7 @@ from typing import Any
 from smarterrouter.backends.base import JSON, ChatRequest, EmbedRequest
 from smarterrouter.backends.registry import BackendRegistry
 from smarterrouter.errors import AllBackendsFailed, BackendError, RouterError
-from smarterrouter.observability.tracing import SpanLike, Tracing
+from smarterrouter.observability.tracing import OpenSpan, SpanLike, Tracing
 from smarterrouter.routing.policy import RoutedModel
 from smarterrouter.vram.manager import MemoryManager
 
@@ -56,11 +56,7 @@ class Dispatcher:
         self._tracing = tracing or Tracing(None)
 
     def _attempt(self, operation: str, model: RoutedModel) -> AbstractContextManager[SpanLike]:
-        attributes = {
-            "smarterrouter.backend": model.backend,
-            "smarterrouter.model": model.public_name,
-        }
-        return self._tracing.span(f"backend.{operation}", **attributes)
+        return self._tracing.span(f"backend.{operation}", **_attributes(model))
 
     @property
     def memory(self) -> MemoryManager | None:
@@ -78,15 +74,21 @@ class Dispatcher:
         return self._memory.using(model) if self._memory is not None else nullcontext()
 
     async def _busy_while(
-        self, model: RoutedModel, stream: AsyncIterator[JSON]
+        self, model: RoutedModel, stream: AsyncIterator[JSON], span: OpenSpan
     ) -> AsyncIterator[JSON]:
-        """The stream, with its model marked busy until the stream ends or is closed."""
+        """The stream, with its model marked busy (and its span open) until the stream
+        ends or is closed."""
+        failure: BaseException | None = None
         async with self._using(model):
             try:
                 async for chunk in stream:
                     yield chunk
+            except BackendError as exc:
+                failure = exc
+                raise
             finally:
                 await _close(stream)
+                span.end(failure)
 
     async def chat(
         self, candidates: Sequence[RoutedModel], body: Mapping[str, Any]
@@ -121,11 +123,14 @@ class Dispatcher:
             except BackendError as cold:
                 last = self._failed(attempts, model, cold)
                 continue
+            # The attempt's span lasts as long as the stream; current while the call
+            # is made, so that the backend's request carries it.
+            span = self._tracing.open("backend.stream", **_attributes(model))
             stream = self._busy_while(
-                model, backend.stream_chat(ChatRequest(model.native_name, body))
+                model, backend.stream_chat(ChatRequest(model.native_name, body)), span
             )
             try:
-                with self._attempt("stream", model):  # until the first chunk
+                with span.current():
                     first = await anext(stream)
             except StopAsyncIteration:
                 empty = BackendError("the stream ended before any chunk", backend=model.backend)
@@ -163,6 +168,10 @@ class Dispatcher:
             err = AllBackendsFailed(f"Every candidate model failed ({tried})")
         err.attempts = tuple(attempts)
         return err
+
+
+def _attributes(model: RoutedModel) -> dict[str, str]:
+    return {"smarterrouter.backend": model.backend, "smarterrouter.model": model.public_name}
 
 
 def _client_fault(exc: BackendError) -> bool:
