@@ -132,3 +132,36 @@ def test_acknowledged_ratings_and_their_decisions_survive_kill_9(
     finally:
         again.stop()
     assert stats["requests"] >= len(acknowledged)
+
+
+def test_stored_profiles_survive_kill_9_in_the_middle_of_a_job(
+    ollama: FakeOllama, tmp_path: Path
+) -> None:
+    db = tmp_path / "router.db"
+    router = RouterProcess(ollama, db)
+    with httpx.Client(base_url=router.url, timeout=10) as admin:
+        job_id = admin.post("/admin/reprofile").json()["job_id"]
+        deadline = time.monotonic() + 120
+        stored: list[str] = []
+        while not stored and time.monotonic() < deadline:
+            models = admin.get(f"/admin/jobs/{job_id}").json()["models"]
+            stored = [m["model"] for m in models if m["state"] in ("ok", "failed")]
+            time.sleep(0.05)
+    router.process.send_signal(signal.SIGKILL)  # the job is still running
+    router.process.wait(timeout=10)
+    assert stored, "no model was profiled in time"
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    again = RouterProcess(ollama, db)
+    try:
+        with httpx.Client(base_url=again.url, timeout=10) as admin:
+            job = admin.get(f"/admin/jobs/{job_id}").json()
+            profiles = admin.get("/admin/profiles").json()["profiles"]
+    finally:
+        again.stop()
+    assert set(stored) <= {p["model"] for p in profiles}
+    assert job["state"] in ("interrupted", "done")
+    unfinished = [m for m in job["models"] if m["state"] in ("running", "pending")]
+    assert unfinished == []  # nothing left looking as if it were still going
+    assert all(p["status"] in ("ok", "failed") for p in profiles)
