@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,19 +24,14 @@ import httpx
 import pytest
 
 from fakes import FakeOllama
+from support.ports import free_port
 
 QUESTION = {"messages": [{"role": "user", "content": "Write a short poem about rain"}]}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RouterProcess:
     def __init__(self, ollama: FakeOllama, db: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ROUTER_")}
         env |= {
             "ROUTER_PROVIDER": "ollama",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,19 +15,14 @@ import httpx
 import pytest
 
 from fakes import FakeOllama, Fault
+from support.ports import free_port
 
 BIN = Path(sys.executable).parent / "smarterrouter"
 ADMIN_NOTE = "ROUTER_ADMIN_API_KEY is unset: /admin/* answers only clients on this machine"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start(tmp_path: Path, ollama: FakeOllama) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ROUTER_BACKENDS": json.dumps([{"name": "gpu", "provider": "ollama", "url": ollama.url}]),

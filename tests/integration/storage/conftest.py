@@ -13,7 +13,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -27,6 +26,7 @@ import pytest
 from psycopg import sql
 
 from smarterrouter.storage import Storage
+from support.ports import free_port
 
 PG_TOOLS = ("initdb", "pg_ctl", "postgres")
 PG_SYSTEM_USER = "smarterrouter-pg"
@@ -94,13 +94,6 @@ def _reachable_tmp() -> str:
     return "/tmp"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class PostgresCluster:
     def __init__(self, bin_dir: Path, account: Account) -> None:
         self.bin_dir = bin_dir
@@ -122,7 +115,7 @@ class PostgresCluster:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres",
                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
         for _ in range(3):  # the free port may be taken before postgres binds it
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-p {self.port} -h 127.0.0.1 -k '{self.sockets}' -F "
                 "-c synchronous_commit=off -c full_page_writes=off"
