@@ -254,11 +254,14 @@ class Gateway:
     ) -> Response:
         body = self._checked_chat_body(raw)
         check_input(body, self._settings)
+        tracing = self._dispatcher.tracing
+        if not tracing.enabled:  # the hot path builds no span attributes for nothing
+            return await self._chat(body, quality, cache_control)
         attributes: dict[str, Attribute | None] = {
             "smarterrouter.requested": str(body.get("model") or self.router_model),
             "smarterrouter.stream": bool(body.get("stream")),
         }
-        with self._dispatcher.tracing.span("chat", **attributes) as span:
+        with tracing.span("chat", **attributes) as span:
             response = await self._chat(body, quality, cache_control)
             for header, attribute in _TRACED_HEADERS:
                 if (value := response.headers.get(header)) is not None:
