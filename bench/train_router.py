@@ -5,10 +5,11 @@
 
 Trains only on the project's own labelled prompts (bench/routing_train.jsonl),
 never on the dev set, so that bench/routing_eval.py measures something real.
-Two multinomial logistic regressions (category, difficulty), fitted by AdaGrad
-with L2 and class-balanced weights in pure Python, averaged over a few shuffled
-runs: deterministic for a given data file. Keep the training prompts our own:
-nothing from the dev set, nor close rewordings of it.
+Two multinomial logistic regressions (category, difficulty) with class-balanced
+weights, each fitted to convergence by L-BFGS over the whole training set
+(numpy, a minute for the whole cross-validation): deterministic for a given
+data file. Keep the training prompts our own: nothing from the dev set, nor
+close rewordings of it.
 
 `--cv K` is how data and feature changes are judged before the dev set is
 looked at: K folds of the training file (stratified by category and
@@ -20,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from smarterrouter.routing.classifier import LinearModel, Models, predict
 from smarterrouter.routing.features import Features, difficulty_features, message_features
@@ -35,82 +39,150 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src/smarterrouter/routing/data/classifier.json"
 CATEGORIES = ("coding", "reasoning", "creativity", "general")
 DIFFICULTIES = ("simple", "medium", "hard")
-EPOCHS = 60
-RATE = 0.3
-L2 = 1e-3
-SEEDS = 5
 
 Example = tuple[Features, str]
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """L2 on each feature's weights, scaled by how often the feature occurs:
+    `l2 * (floor + share of examples that have it)`. A feature seen in every
+    prompt (the bias, a length bucket) is held firmly; a word seen once is held
+    only by the floor, so it can still speak for the one prompt that taught it.
+    Both chosen by cross-validation (`--cv 5`)."""
+
+    l2: float
+    floor: float
+
+
+CATEGORY_PENALTY = Penalty(l2=1e-2, floor=1e-3)
+DIFFICULTY_PENALTY = Penalty(l2=1e-2, floor=1e-2)
+MAX_ITERATIONS = 300
+# Weights smaller than this change no prediction; leaving them out keeps the file small.
+_PRUNE = 0.01
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Examples as a sparse matrix in coordinate form, and their gold labels."""
+
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    values: Array
+    gold: npt.NDArray[np.int64]
+    n_features: int
+
+
+def _design(examples: Sequence[Example], labels: Sequence[str], names: list[str]) -> _Design:
+    index = {name: i for i, name in enumerate(names)}
+    rows, cols, values = [], [], []
+    for r, (feats, _) in enumerate(examples):
+        for name, value in feats.items():
+            rows.append(r)
+            cols.append(index[name])
+            values.append(value)
+    return _Design(
+        rows=np.array(rows, dtype=np.int64),
+        cols=np.array(cols, dtype=np.int64),
+        values=np.array(values, dtype=np.float64),
+        gold=np.array([labels.index(gold) for _, gold in examples], dtype=np.int64),
+        n_features=len(names),
+    )
 
 
 def fit(
     examples: Sequence[Example],
     labels: Sequence[str],
-    epochs: int = EPOCHS,
-    rate: float = RATE,
-    l2: float = L2,
-    seeds: int = SEEDS,
+    penalty: Penalty,
+    iterations: int = MAX_ITERATIONS,
 ) -> LinearModel:
-    """Weights averaged over several shuffles: with a few hundred examples one
-    run's weights depend noticeably on the order it saw them in."""
+    """A multinomial logistic regression: class-balanced mean cross-entropy plus
+    the penalty, minimised by L-BFGS from zero weights."""
     names = sorted({name for feats, _ in examples for name in feats})
-    index = {name: i for i, name in enumerate(names)}
-    encoded = [
-        ([(index[n], v) for n, v in feats.items()], labels.index(gold)) for feats, gold in examples
-    ]
-    total = [[0.0] * len(labels) for _ in names]
-    for seed in range(seeds):
-        run = _fit_once(encoded, len(names), len(labels), seed, epochs, rate, l2)
-        for row, add in zip(total, run, strict=True):
-            for k, w in enumerate(add):
-                row[k] += w
-    averaged = {
-        name: [round(w / seeds, 4) for w in row] for name, row in zip(names, total, strict=True)
-    }
-    pruned = {n: row for n, row in averaged.items() if max(map(abs, row)) >= 0.01}
-    return LinearModel(labels=tuple(labels), weights=pruned)
-
-
-def _fit_once(
-    examples: Sequence[tuple[list[tuple[int, float]], int]],
-    n_features: int,
-    n_labels: int,
-    seed: int,
-    epochs: int,
-    rate: float,
-    l2: float,
-) -> list[list[float]]:
-    """One multinomial logistic regression by AdaGrad with L2, on interned features."""
+    x = _design(examples, labels, names)
+    n, k = len(examples), len(labels)
     # Balanced: each label counts as much as any other, so the model's prior is
     # uniform rather than whatever mix this file happens to have.
-    counts = Counter(gold for _, gold in examples)
-    balance = {label: len(examples) / (len(counts) * n) for label, n in counts.items()}
-    weights = [[0.0] * n_labels for _ in range(n_features)]
-    grad_sq = [[1e-8] * n_labels for _ in range(n_features)]
-    labels = range(n_labels)
-    order = list(range(len(examples)))
-    rng = random.Random(seed)
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for i in order:
-            feats, gold = examples[i]
-            scores = [0.0] * n_labels
-            for f, value in feats:
-                row = weights[f]
-                for k in labels:
-                    scores[k] += row[k] * value
-            top = max(scores)
-            exps = [math.exp(s - top) for s in scores]
-            norm = sum(exps)
-            scale = balance[gold]
-            delta = [scale * (e / norm - (k == gold)) for k, e in enumerate(exps)]
-            for f, value in feats:
-                row, acc = weights[f], grad_sq[f]
-                for k in labels:
-                    g = delta[k] * value + l2 * row[k]
-                    acc[k] += g * g
-                    row[k] -= rate * g / math.sqrt(acc[k])
-    return weights
+    counts = np.bincount(x.gold, minlength=k)
+    weight = (n / (k * np.maximum(counts, 1)))[x.gold] / n
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), x.gold] = 1.0
+    share = np.bincount(x.cols, minlength=x.n_features) / n
+    hold = (penalty.l2 * (penalty.floor + share))[:, None]
+
+    def loss_and_gradient(flat: Array) -> tuple[float, Array]:
+        w = flat.reshape(x.n_features, k)
+        contrib = x.values[:, None] * w[x.cols]
+        scores = np.stack(
+            [np.bincount(x.rows, weights=contrib[:, c], minlength=n) for c in range(k)], axis=1
+        )
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        picked = probs[np.arange(n), x.gold]
+        loss = -float(weight @ np.log(picked)) + 0.5 * float((hold * w * w).sum())
+        delta = (probs - onehot) * weight[:, None]
+        spread = x.values[:, None] * delta[x.rows]
+        grad = np.stack(
+            [np.bincount(x.cols, weights=spread[:, c], minlength=x.n_features) for c in range(k)],
+            axis=1,
+        )
+        return loss, (grad + hold * w).ravel()
+
+    solved = _lbfgs(loss_and_gradient, np.zeros(x.n_features * k), iterations)
+    w = solved.reshape(x.n_features, k)
+    weights = {
+        name: [round(float(v), 4) for v in w[i]]
+        for i, name in enumerate(names)
+        if np.abs(w[i]).max() >= _PRUNE
+    }
+    return LinearModel(labels=tuple(labels), weights=weights)
+
+
+def _lbfgs(
+    objective: Callable[[Array], tuple[float, Array]],
+    start: Array,
+    iterations: int,
+    memory: int = 10,
+) -> Array:
+    """Limited-memory BFGS with a backtracking (Armijo) line search."""
+    x = start
+    f, g = objective(x)
+    steps: list[tuple[Array, Array, float]] = []  # (s, y, 1 / y.s), oldest first
+    for _ in range(iterations):
+        q = g.copy()
+        alphas = []
+        for s, y, rho in reversed(steps):
+            a = rho * float(s @ q)
+            q -= a * y
+            alphas.append(a)
+        if steps:
+            s, y, _ = steps[-1]
+            q *= float(s @ y) / float(y @ y)
+        for (s, y, rho), a in zip(steps, reversed(alphas), strict=True):
+            q += s * (a - rho * float(y @ q))
+        direction = -q
+        slope = float(g @ direction)
+        if slope >= 0:  # not a descent direction: restart from the gradient
+            steps.clear()
+            direction, slope = -g, -float(g @ g)
+        t = 1.0
+        while True:
+            candidate = x + t * direction
+            f_new, g_new = objective(candidate)
+            if f_new <= f + 1e-4 * t * slope or t < 1e-10:
+                break
+            t *= 0.5
+        s, y = candidate - x, g_new - g
+        if float(y @ s) > 1e-12:
+            steps.append((s, y, 1.0 / float(y @ s)))
+            del steps[:-memory]
+        converged = abs(f - f_new) < 1e-9 * max(1.0, abs(f))
+        x, f, g = candidate, f_new, g_new
+        if converged:
+            break
+    return x
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -125,10 +197,14 @@ def last_turn(row: dict[str, Any]) -> str:
 
 def _single_turn(row: dict[str, Any]) -> bool:
     messages = row.get("messages") or []
-    return sum(m.get("role") == "user" for m in messages) <= 1
+    return bool(sum(m.get("role") == "user" for m in messages) <= 1)
 
 
-def train(rows: Sequence[dict[str, Any]], seeds: int = SEEDS, l2: float = L2) -> Models:
+def train(
+    rows: Sequence[dict[str, Any]],
+    category: Penalty = CATEGORY_PENALTY,
+    difficulty: Penalty = DIFFICULTY_PENALTY,
+) -> Models:
     # A follow-up's label belongs to the conversation, not to its words
     # ("and in rust?"), so only requests of one user turn teach the category model.
     cat_examples = [
@@ -139,8 +215,8 @@ def train(rows: Sequence[dict[str, Any]], seeds: int = SEEDS, l2: float = L2) ->
         for r in rows
     ]
     return Models(
-        category=fit(cat_examples, CATEGORIES, l2=l2, seeds=seeds),
-        difficulty=fit(diff_examples, DIFFICULTIES, l2=l2, seeds=seeds),
+        category=fit(cat_examples, CATEGORIES, category),
+        difficulty=fit(diff_examples, DIFFICULTIES, difficulty),
     )
 
 
@@ -169,17 +245,20 @@ def folds(rows: Sequence[dict[str, Any]], k: int) -> list[list[int]]:
     return out
 
 
-def cross_validate(rows: Sequence[dict[str, Any]], k: int, seeds: int, l2: float) -> None:
+def cross_validate(
+    rows: Sequence[dict[str, Any]], k: int, category: Penalty, difficulty: Penalty
+) -> None:
     pairs: list[tuple[dict[str, Any], tuple[str, str]]] = []
     for n, held in enumerate(folds(rows, k), 1):
         kept = set(held)
-        models = train([r for i, r in enumerate(rows) if i not in kept], seeds, l2)
+        models = train([r for i, r in enumerate(rows) if i not in kept], category, difficulty)
         guesses = [(rows[i], classify_row(rows[i], models)) for i in held]
         pairs += guesses
         cat = sum(r["category"] == g[0] for r, g in guesses) / len(guesses)
         diff = sum(r["difficulty"] == g[1] for r, g in guesses) / len(guesses)
         print(f"  fold {n}/{k}: category {cat:.1%}  difficulty {diff:.1%}  (n={len(held)})")
-    print(f"\n{k}-fold cross-validation on {len(rows)} training rows (seeds={seeds}, l2={l2:g})")
+    print(f"\n{k}-fold cross-validation on {len(rows)} training rows")
+    print(f"  category {category}\n  difficulty {difficulty}")
     _confusion("category", CATEGORIES, [(r["category"], g[0]) for r, g in pairs])
     _confusion("difficulty", DIFFICULTIES, [(r["difficulty"], g[1]) for r, g in pairs])
 
@@ -197,14 +276,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "bench/routing_train.jsonl")
     parser.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation only")
-    parser.add_argument("--seeds", type=int, default=SEEDS, help="shuffled runs averaged")
-    parser.add_argument("--l2", type=float, default=L2, help="L2 penalty of both models")
+    parser.add_argument("--l2", type=float, help="L2 strength of both models")
+    parser.add_argument("--floor", type=float, help="penalty floor of both models (see Penalty)")
     args = parser.parse_args()
     rows = load(args.data)
+    category, difficulty = (
+        Penalty(
+            l2=args.l2 if args.l2 is not None else default.l2,
+            floor=args.floor if args.floor is not None else default.floor,
+        )
+        for default in (CATEGORY_PENALTY, DIFFICULTY_PENALTY)
+    )
     if args.cv:
-        cross_validate(rows, args.cv, args.seeds, args.l2)
+        cross_validate(rows, args.cv, category, difficulty)
         return
-    models = train(rows, args.seeds, args.l2)
+    models = train(rows, category, difficulty)
     data = {"category": models.category.to_json(), "difficulty": models.difficulty.to_json()}
     OUT.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
     print(f"trained on {len(rows)} rows -> {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes)")

@@ -63,7 +63,7 @@ def test_fit_learns_words_that_separate_labels(trainer: ModuleType) -> None:
             ("prove that 17 is prime", "reasoning", "hard"),
         ]
     ]
-    models: Models = trainer.train(rows, seeds=1)
+    models: Models = trainer.train(rows)
     assert predict("write a poem about snow", models=models).category == "creativity"
     assert predict("fix my python function", models=models).category == "coding"
     assert trainer.classify_row(rows[2], models) == ("coding", "hard")
