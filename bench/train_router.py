@@ -78,7 +78,8 @@ def _design(examples: Sequence[Example], labels: Sequence[str], names: list[str]
     index = {name: i for i, name in enumerate(names)}
     rows, cols, values = [], [], []
     for r, (feats, _) in enumerate(examples):
-        for name, value in feats.items():
+        # Sorted: sums taken in the same order whatever order the features came in.
+        for name, value in sorted(feats.items()):
             rows.append(r)
             cols.append(index[name])
             values.append(value)

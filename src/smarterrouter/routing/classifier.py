@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import cast
+
+import numpy as np
+import numpy.typing as npt
 
 from smarterrouter.routing.features import Features, difficulty_features, message_features
 
@@ -40,14 +43,24 @@ class LinearModel:
 
     labels: tuple[str, ...]
     weights: Mapping[str, Sequence[float]]
+    # The weights again as one matrix (a last row of zeros for unknown
+    # features): a request's hundreds of features are scored in one product.
+    _rows: dict[str, int] = field(init=False, repr=False, compare=False)
+    _matrix: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rows = {name: i for i, name in enumerate(self.weights)}
+        matrix = np.zeros((len(rows) + 1, len(self.labels)))
+        for name, i in rows.items():
+            matrix[i] = self.weights[name]
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_matrix", matrix)
 
     def probabilities(self, feats: Features) -> dict[str, float]:
-        scores = [0.0] * len(self.labels)
-        for name, value in feats.items():
-            row = self.weights.get(name)
-            if row is not None:
-                for i, w in enumerate(row):
-                    scores[i] += w * value
+        unknown = len(self._rows)
+        index = [self._rows.get(name, unknown) for name in feats]
+        values = np.fromiter(feats.values(), dtype=np.float64, count=len(feats))
+        scores = (values @ self._matrix[index]).tolist()
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
@@ -114,10 +127,15 @@ def category_probabilities(
     probs = model.probabilities(last)
     if not context.strip():
         return probs
-    ctx = model.probabilities(message_features(context[-_CONTEXT_CHARS:]))
     pull = context_weight * (1.0 - max(probs.values()))
     if continues:
         pull = max(pull, _CONTINUATION_PULL)
+    ranked = sorted(probs.values(), reverse=True)
+    if len(ranked) < 2 or ranked[0] - ranked[1] > pull:
+        # Even a context wholly for the runner-up could not overtake the
+        # leader: the label is settled without reading the conversation.
+        return probs
+    ctx = model.probabilities(message_features(context[-_CONTEXT_CHARS:]))
     return {k: (probs[k] + pull * ctx[k]) / (1 + pull) for k in probs}
 
 

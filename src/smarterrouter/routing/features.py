@@ -32,6 +32,11 @@ _PASTE_SCAN_CHARS = 1500
 # lighter than the lexicons and the shape, they overfit less (chosen by
 # cross-validation on the training set, `bench/train_router.py --cv 5`).
 WORD_WEIGHT = 0.4
+# Four-letter slices of words (edges marked) carry what words share across
+# inflections, compounds, languages and typos ("optimise"/"optimizing",
+# "Beweis"/"beweisen"); each slice alone says little, so it weighs less again.
+CHAR_GRAM_WEIGHT = 0.3
+_GRAM = 4
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -232,6 +237,23 @@ def tokens(words: list[str], text: str) -> list[str]:
     return out
 
 
+def char_grams(words: list[str]) -> dict[str, float]:
+    """Each distinct four-character slice of the words as a feature ("g:<wor",
+    "g:word", "g:ord>"; "<" and ">" mark the word's edges), in the order the
+    words come, so the same text always gives the same features in the same order."""
+    grams: dict[str, float] = {}
+    for word in dict.fromkeys(words):
+        if len(word) >= _GRAM:
+            marked = f"g:<{word}>"
+            grams.update(
+                dict.fromkeys(
+                    (marked[:2] + marked[i : i + _GRAM] for i in range(2, len(marked) - 3)),
+                    CHAR_GRAM_WEIGHT,
+                )
+            )
+    return grams
+
+
 def _phrases(words: list[str]) -> list[str]:
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
     return words + pairs
@@ -329,6 +351,7 @@ def message_features(text: str) -> Features:
     words = words_of(parts.instruction)
     for tok in tokens(words, parts.instruction):
         feats[tok] = WORD_WEIGHT
+    feats.update(char_grams(words))
     hits = lexicon_hits(parts.instruction, words)
     feats.update(lexicon_features(hits, "lex:"))
     feats.update(shape(parts.instruction, hits))

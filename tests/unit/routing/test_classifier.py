@@ -1,5 +1,6 @@
 """The request classifier on real-looking prompts, in several languages."""
 
+import math
 from typing import Any
 
 import pytest
@@ -113,6 +114,23 @@ def test_context_only_counts_when_the_last_turn_is_unsure() -> None:
     unsure = category_probabilities({}, "other other", model)
     assert sure["a"] > 0.99
     assert unsure["b"] > unsure["a"]
+
+
+def test_context_is_blended_in_only_where_it_could_change_the_label() -> None:
+    model = LinearModel(labels=("a", "b"), weights={"w:aye": [1.0, 0.0], "w:bee": [0.0, 9.0]})
+    lead = {"w:aye": 1.0}  # a 73/27 lead: more than the doubt's pull could overturn
+    alone = model.probabilities(lead)
+    assert category_probabilities(lead, "bee", model) == alone
+    # A turn that opens as a continuation is pulled hard enough to be overturned.
+    pulled = category_probabilities(lead, "bee", model, continues=True)
+    assert pulled["b"] > pulled["a"]
+
+
+def test_scores_weigh_each_feature_by_its_value_and_skip_unknown_ones() -> None:
+    model = LinearModel(labels=("a", "b"), weights={"x": [2.0, 0.0], "y": [0.0, 1.0]})
+    probs = model.probabilities({"x": 0.5, "y": 1.0, "never seen": 5.0})
+    assert probs["a"] == pytest.approx(0.5)  # 2.0 * 0.5 against 1.0 * 1.0
+    assert model.probabilities({"y": 3.0})["b"] == pytest.approx(1 / (1 + math.exp(-3.0)))
 
 
 def test_a_long_pasted_log_is_coding() -> None:

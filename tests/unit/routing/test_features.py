@@ -4,6 +4,7 @@ import pytest
 
 from smarterrouter.routing.classifier import LinearModel, Models, predict
 from smarterrouter.routing.features import (
+    char_grams,
     lexicon_hits,
     message_features,
     paste_features,
@@ -146,3 +147,11 @@ def test_the_size_of_what_was_written_is_counted_in_lines() -> None:
     module = message_features("review this module\n\n" + "def f():\n    return 1\n" * 40)
     assert "lines:0" in snippet
     assert "lines:4" in module
+
+
+def test_words_are_also_read_in_four_letter_slices_with_their_edges_marked() -> None:
+    assert list(char_grams(["proof", "of", "proof"])) == ["g:<pro", "g:proo", "g:roof", "g:oof>"]
+    feats = message_features("Optimise this")
+    assert "g:<opt" in feats and "g:ise>" in feats
+    # Short words are whole words already: no slices of their own.
+    assert not any(key.startswith("g:") and "of" in key for key in message_features("of"))

@@ -9,9 +9,11 @@ from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from smarterrouter.routing.classifier import Models, predict
+from smarterrouter.routing.features import message_features
 
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 
@@ -67,6 +69,35 @@ def test_fit_learns_words_that_separate_labels(trainer: ModuleType) -> None:
     assert predict("write a poem about snow", models=models).category == "creativity"
     assert predict("fix my python function", models=models).category == "coding"
     assert trainer.classify_row(rows[2], models) == ("coding", "hard")
+
+
+def test_the_solver_finds_the_minimum_of_an_ill_conditioned_bowl(trainer: ModuleType) -> None:
+    centre = np.array([3.0, -1.0, 0.5, 10.0])
+    scale = np.array([1.0, 100.0, 0.01, 5.0])
+
+    def bowl(x: np.ndarray) -> tuple[float, np.ndarray]:
+        return float((scale * (x - centre) ** 2).sum()), 2 * scale * (x - centre)
+
+    found = trainer._lbfgs(bowl, np.zeros(4), iterations=200)
+    assert found == pytest.approx(centre, abs=1e-3)
+
+
+def test_an_unseen_form_of_a_trained_word_is_recognised_by_its_slices(
+    trainer: ModuleType,
+) -> None:
+    rows = [
+        {"prompt": p, "category": c, "difficulty": "simple"}
+        for p, c in [
+            # Made-up words, so that no lexicon knows them: only slices can carry them.
+            ("zorbify the parser", "coding"),
+            ("zorbify my class", "coding"),
+            ("glimwort the parser", "creativity"),
+            ("glimwort my class", "creativity"),
+        ]
+    ]
+    models: Models = trainer.train(rows)
+    guess = models.category.probabilities(message_features("zorbifying"))
+    assert guess["coding"] > 0.7
 
 
 DEV_SET = BENCH.parents[1] / "shared" / "eval" / "routing_dev.jsonl"
