@@ -42,6 +42,7 @@ from smarterrouter.profiling.assembly import Profiling, build_profiling
 from smarterrouter.profiling.prior import ProfilePriors
 from smarterrouter.protocol.openai import ChatCompletionRequest, EmbeddingRequest
 from smarterrouter.ratings import FeedbackRequest, Ratings
+from smarterrouter.routing.classifier import load_models
 from smarterrouter.routing.dispatch import Dispatcher
 from smarterrouter.routing.feedback import FeedbackBook
 from smarterrouter.routing.quality import QualitySource, QualitySources
@@ -101,6 +102,9 @@ def create_app(settings: Settings) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # The request classifier's weights (a few MB of JSON), read before the first
+    # request rather than by it, and off the event loop.
+    await asyncio.to_thread(load_models)
     storage = await Storage.open(settings.database_url)
     recorder = DecisionRecorder(storage)
     recorder.start()

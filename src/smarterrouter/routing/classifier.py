@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import cast
 
 import numpy as np
-import numpy.typing as npt
 
 from smarterrouter.routing.features import Features, difficulty_features, message_features
 
@@ -37,24 +36,29 @@ _SHORT_TURN_CHARS = 160
 _FOLLOW_UP_PULL = 1.0
 
 
-@dataclass(frozen=True)
 class LinearModel:
-    """Weights of one multinomial logistic regression: feature -> per-label weight."""
+    """Weights of one multinomial logistic regression: feature -> per-label weight.
 
-    labels: tuple[str, ...]
-    weights: Mapping[str, Sequence[float]]
-    # The weights again as one matrix (a last row of zeros for unknown
-    # features): a request's hundreds of features are scored in one product.
-    _rows: dict[str, int] = field(init=False, repr=False, compare=False)
-    _matrix: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    Held as one matrix (a last row of zeros for unknown features), so that a
+    request's hundreds of features are scored in one product, and the tens of
+    thousands of per-feature lists the file holds are not kept alive.
+    """
 
-    def __post_init__(self) -> None:
-        rows = {name: i for i, name in enumerate(self.weights)}
-        matrix = np.zeros((len(rows) + 1, len(self.labels)))
-        for name, i in rows.items():
-            matrix[i] = self.weights[name]
-        object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "_matrix", matrix)
+    def __init__(self, labels: Sequence[str], weights: Mapping[str, Sequence[float]]) -> None:
+        self.labels = tuple(labels)
+        self._rows = {name: i for i, name in enumerate(weights)}
+        self._matrix = np.zeros((len(self._rows) + 1, len(self.labels)))
+        for name, i in self._rows.items():
+            row = weights[name]
+            if len(row) != len(self.labels):
+                raise ValueError(
+                    f"feature {name!r} has {len(row)} weights for {len(self.labels)} labels"
+                )
+            self._matrix[i] = row
+
+    @property
+    def weights(self) -> dict[str, list[float]]:
+        return {name: self._matrix[i].tolist() for name, i in self._rows.items()}
 
     def probabilities(self, feats: Features) -> dict[str, float]:
         unknown = len(self._rows)
@@ -67,7 +71,7 @@ class LinearModel:
         return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
 
     def to_json(self) -> dict[str, object]:
-        return {"labels": list(self.labels), "weights": dict(self.weights)}
+        return {"labels": list(self.labels), "weights": self.weights}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> LinearModel:
@@ -84,7 +88,8 @@ class Models:
 
 @cache
 def load_models() -> Models:
-    """The shipped models, read once on first use (not at import)."""
+    """The shipped models, read once (not at import): the server reads them in a
+    worker thread while it starts, so no request waits for the file."""
     text = resources.files("smarterrouter.routing.data").joinpath(_WEIGHTS_FILE).read_text("utf-8")
     data = json.loads(text)
     return Models(
@@ -97,7 +102,9 @@ def load_models() -> Models:
 class Prediction:
     category: str
     difficulty: str
-    confidence: float  # probability of the chosen category
+    # Probability of the chosen category: the last turn's own when the
+    # conversation could not change the label and so was not read.
+    confidence: float
 
 
 def _argmax(probs: Mapping[str, float]) -> str:
@@ -123,7 +130,8 @@ def category_probabilities(
     context_weight: float = CONTEXT_WEIGHT,
     continues: bool = False,
 ) -> dict[str, float]:
-    """The last turn's probabilities, pulled towards the context's when unsure."""
+    """The last turn's probabilities, pulled towards the context's when unsure;
+    as they are when no pull could change the label (the context is not read)."""
     probs = model.probabilities(last)
     if not context.strip():
         return probs

@@ -1,12 +1,19 @@
 """The request classifier on real-looking prompts, in several languages."""
 
 import math
+import random
 from typing import Any
 
 import pytest
 
 from smarterrouter.routing.actions import wants_action
-from smarterrouter.routing.classifier import LinearModel, Models, category_probabilities, predict
+from smarterrouter.routing.classifier import (
+    CONTEXT_WEIGHT,
+    LinearModel,
+    Models,
+    category_probabilities,
+    predict,
+)
 from smarterrouter.routing.features import effective_length, message_features, split_paste
 from smarterrouter.routing.signals import classify
 
@@ -124,6 +131,31 @@ def test_context_is_blended_in_only_where_it_could_change_the_label() -> None:
     # A turn that opens as a continuation is pulled hard enough to be overturned.
     pulled = category_probabilities(lead, "bee", model, continues=True)
     assert pulled["b"] > pulled["a"]
+
+
+def test_skipping_the_context_never_changes_the_label() -> None:
+    rng = random.Random(7)
+    words = ["alpha", "bravo", "delta", "gamma", "kappa", "omega"]
+    for _ in range(300):
+        labels = ("a", "b", "c")
+        weights = {f"w:{w}": [rng.uniform(-3, 3) for _ in labels] for w in words}
+        model = LinearModel(labels=labels, weights=weights)
+        last = {f"w:{w}": 0.4 for w in rng.sample(words, rng.randint(0, 3))}
+        context = " ".join(rng.sample(words, rng.randint(1, 4)))
+        continues = rng.random() < 0.3
+        got = category_probabilities(last, context, model, continues=continues)
+        # The blend in full, as if the context were always read.
+        probs = model.probabilities(last)
+        ctx = model.probabilities(message_features(context))
+        pull = CONTEXT_WEIGHT * (1 - max(probs.values()))
+        pull = max(pull, 1.5) if continues else pull
+        full = {k: (probs[k] + pull * ctx[k]) / (1 + pull) for k in probs}
+        assert max(got, key=got.__getitem__) == max(full, key=full.__getitem__)
+
+
+def test_a_weight_row_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(ValueError, match="'w:x' has 1 weights for 2 labels"):
+        LinearModel(labels=("a", "b"), weights={"w:x": [1.0]})
 
 
 def test_scores_weigh_each_feature_by_its_value_and_skip_unknown_ones() -> None:
