@@ -119,9 +119,7 @@ def fit(
     def loss_and_gradient(flat: Array) -> tuple[float, Array]:
         w = flat.reshape(x.n_features, k)
         contrib = x.values[:, None] * w[x.cols]
-        scores = np.stack(
-            [np.bincount(x.rows, weights=contrib[:, c], minlength=n) for c in range(k)], axis=1
-        )
+        scores = _add_up(x.rows, contrib, n)
         scores -= scores.max(axis=1, keepdims=True)
         exps = np.exp(scores)
         totals = exps.sum(axis=1)
@@ -130,10 +128,7 @@ def fit(
         loss = -float(np.sum(weight * log_picked)) + 0.5 * float(np.sum(hold * w * w))
         delta = (probs - onehot) * weight[:, None]
         spread = x.values[:, None] * delta[x.rows]
-        grad = np.stack(
-            [np.bincount(x.cols, weights=spread[:, c], minlength=x.n_features) for c in range(k)],
-            axis=1,
-        )
+        grad = _add_up(x.cols, spread, x.n_features)
         return loss, (grad + hold * w).ravel()
 
     solved = _lbfgs(loss_and_gradient, np.zeros(x.n_features * k), iterations)
@@ -144,6 +139,15 @@ def fit(
         if np.abs(w[i]).max() >= _PRUNE
     }
     return LinearModel(labels=tuple(labels), weights=weights)
+
+
+def _add_up(index: npt.NDArray[np.int64], parts: Array, size: int) -> Array:
+    """Row i of the result is the sum of the rows of `parts` whose index is i
+    (the sparse product, column by column)."""
+    return np.stack(
+        [np.bincount(index, weights=parts[:, c], minlength=size) for c in range(parts.shape[1])],
+        axis=1,
+    )
 
 
 def _dot(a: Array, b: Array) -> float:

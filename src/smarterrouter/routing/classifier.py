@@ -2,7 +2,7 @@
 
 Two multinomial logistic regressions over `features.py` (trained offline by
 `bench/train_router.py` on the project's own labelled prompts) are shipped as
-one JSON file, read on first use and kept. The last user turn decides; earlier
+one JSON file, read once (at server start) and kept. The last user turn decides; earlier
 turns and the system prompt only count in proportion to how unsure the last
 turn alone is, so "and in rust?" after a coding exchange stays coding while
 "thanks, it works now!" or a change of topic does not.
